@@ -1,0 +1,167 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the hub's configuration, read from one YAML file. The comments
+// on each field are the user documentation (see docs/configuration.md).
+type Config struct {
+	// DataDir holds the key-encryption key (kek.json, mode 0600), the
+	// SQLite database when Store is empty, and the local admin identity.
+	DataDir string `yaml:"data_dir"`
+	// TrustDomain names the SPIFFE trust domain; agent IDs are
+	// spiffe://TRUST_DOMAIN/agent/NAME. Default "airlock.local".
+	TrustDomain string `yaml:"trust_domain"`
+	// Store is where state lives: empty for SQLite in DataDir/airlock.db,
+	// "sqlite:PATH" for another SQLite file, or a "postgres://" URL when
+	// several hub nodes share state.
+	Store string `yaml:"store"`
+	// Listen is the agent API address (mutual TLS 1.3). Default 127.0.0.1:8443.
+	Listen string `yaml:"listen"`
+	// EnrollListen is the enrollment address (server-authenticated TLS 1.3):
+	// Enroll, /bundle.pem and /healthz only. Default 127.0.0.1:8444.
+	EnrollListen string `yaml:"enroll_listen"`
+	// MetricsListen serves Prometheus /metrics, /healthz and /readyz over
+	// plain HTTP. Default 127.0.0.1:9464; "off" disables it.
+	MetricsListen string `yaml:"metrics_listen"`
+	// AdvertiseAddress is the agent API address given to enrolling agents.
+	// Default: Listen.
+	AdvertiseAddress string `yaml:"advertise_address"`
+	// ServerNames are the DNS names and IP addresses put in the hub's TLS
+	// certificate. Default: localhost, 127.0.0.1, ::1.
+	ServerNames []string `yaml:"server_names"`
+	// SVIDTTL is the lifetime of agent certificates. Default 1h, at least 5m.
+	SVIDTTL time.Duration `yaml:"svid_ttl"`
+	// HumanSVIDTTL is the lifetime of human (admin) certificates. Default 12h.
+	HumanSVIDTTL time.Duration `yaml:"human_svid_ttl"`
+	// MaxRequestBytes bounds one request message on the agent API.
+	// Default 1 MiB.
+	MaxRequestBytes int `yaml:"max_request_bytes"`
+	// Node names this hub node in logs and audit events. Default: hostname.
+	Node string `yaml:"node"`
+	// Log configures structured logging.
+	Log LogConfig `yaml:"log"`
+}
+
+// LogConfig configures log/slog output.
+type LogConfig struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `yaml:"level"`
+	// Format is json or text. Default json.
+	Format string `yaml:"format"`
+}
+
+// DefaultConfig returns the configuration used when a field is not set.
+func DefaultConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		TrustDomain:     "airlock.local",
+		Listen:          "127.0.0.1:8443",
+		EnrollListen:    "127.0.0.1:8444",
+		MetricsListen:   "127.0.0.1:9464",
+		ServerNames:     []string{"localhost", "127.0.0.1", "::1"},
+		SVIDTTL:         time.Hour,
+		HumanSVIDTTL:    12 * time.Hour,
+		MaxRequestBytes: 1 << 20,
+		Node:            host,
+		Log:             LogConfig{Level: "info", Format: "json"},
+	}
+}
+
+// ParseConfig reads YAML over DefaultConfig. Unknown keys are errors.
+func ParseConfig(r io.Reader) (Config, error) {
+	cfg := DefaultConfig()
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return cfg, fmt.Errorf("read config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return cfg, fmt.Errorf("parse config: %w", err)
+	}
+	return cfg, nil
+}
+
+// LoadConfig reads and validates the file at path.
+func LoadConfig(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("open config: %w", err)
+	}
+	defer f.Close()
+	cfg, err := ParseConfig(f)
+	if err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Validate checks every field and names the first one that is wrong.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "is required")
+	}
+	if _, err := spiffeid.TrustDomainFromString(c.TrustDomain); err != nil {
+		bad("trust_domain", "%v", err)
+	}
+	if !(c.Store == "" || strings.HasPrefix(c.Store, "sqlite:") ||
+		strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://")) {
+		bad("store", "must be empty (SQLite in data_dir), sqlite:PATH or a postgres:// URL")
+	}
+	checkAddr := func(field, addr string) {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(field, "%q is not host:port", addr)
+		}
+	}
+	checkAddr("listen", c.Listen)
+	checkAddr("enroll_listen", c.EnrollListen)
+	if c.MetricsListen != "off" {
+		checkAddr("metrics_listen", c.MetricsListen)
+	}
+	if c.SVIDTTL < 5*time.Minute || c.SVIDTTL > 30*24*time.Hour {
+		bad("svid_ttl", "%s is out of range 5m to 720h", c.SVIDTTL)
+	}
+	if c.HumanSVIDTTL < 5*time.Minute || c.HumanSVIDTTL > 30*24*time.Hour {
+		bad("human_svid_ttl", "%s is out of range 5m to 720h", c.HumanSVIDTTL)
+	}
+	if c.MaxRequestBytes < 1<<10 || c.MaxRequestBytes > 64<<20 {
+		bad("max_request_bytes", "%d is out of range 1024 to 67108864", c.MaxRequestBytes)
+	}
+	if len(c.ServerNames) == 0 {
+		bad("server_names", "needs at least one name")
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		bad("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if !slices.Contains([]string{"json", "text"}, c.Log.Format) {
+		bad("log.format", "%q is not json or text", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+// KEKPath is where the file KEK lives.
+func (c Config) KEKPath() string { return filepath.Join(c.DataDir, "kek.json") }
+
+// AdminDir is where the local admin identity is written.
+func (c Config) AdminDir() string { return filepath.Join(c.DataDir, "admin") }

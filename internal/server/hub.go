@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
+
+	"github.com/airlock-hub/airlock/internal/identity"
+	"github.com/airlock-hub/airlock/internal/keys"
+	"github.com/airlock-hub/airlock/internal/store"
+	"github.com/airlock-hub/airlock/internal/store/postgres"
+	"github.com/airlock-hub/airlock/internal/store/sqlite"
+)
+
+// Hub is the set of components that commands share: the store, the KEK,
+// the CA and the identity service.
+type Hub struct {
+	Store      store.Store
+	KEK        keys.KEK
+	CA         *identity.CA
+	Identities *identity.Service
+	// CreatedCA reports whether this open created a new CA.
+	CreatedCA bool
+}
+
+// OpenStore opens the store named by cfg.Store.
+func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
+		return postgres.Open(ctx, cfg.Store)
+	case strings.HasPrefix(cfg.Store, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(cfg.Store, "sqlite:"))
+	case cfg.Store == "":
+		return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "airlock.db"))
+	}
+	return nil, fmt.Errorf("store %q: unsupported; use sqlite:PATH or postgres://", cfg.Store)
+}
+
+// OpenHub opens (and, when create is set, initialises) the hub's state:
+// the data directory, the KEK, the store and the CA.
+func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid config: %w", err)
+	}
+	td, err := spiffeid.TrustDomainFromString(cfg.TrustDomain)
+	if err != nil {
+		return nil, fmt.Errorf("trust domain: %w", err)
+	}
+	kek, err := openKEK(cfg, create)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ca, created, err := identity.LoadOrCreateCA(ctx, st, kek, td)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc := &identity.Service{
+		Store: st, CA: ca, Node: cfg.Node, SVIDTTL: cfg.SVIDTTL, HumanSVIDTTL: cfg.HumanSVIDTTL,
+	}
+	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, CreatedCA: created}, nil
+}
+
+func openKEK(cfg Config, create bool) (keys.KEK, error) {
+	path := cfg.KEKPath()
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if !create {
+			return nil, fmt.Errorf("no key-encryption key at %s: run `airlock init --data %s` first", path, cfg.DataDir)
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		return keys.CreateFileKEK(path)
+	}
+	return keys.OpenFileKEK(path)
+}
+
+// Close releases the store.
+func (h *Hub) Close() error { return h.Store.Close() }

@@ -1,0 +1,150 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/airlock-hub/airlock/internal/store"
+)
+
+// Tx implements store.Tx over a Querier. It lives for one transaction.
+type Tx struct {
+	ctx context.Context
+	d   *Dialect
+	q   Querier
+}
+
+var _ store.Tx = (*Tx)(nil)
+
+// NewTx returns a Tx running its statements through q with ctx.
+func NewTx(ctx context.Context, d *Dialect, q Querier) *Tx {
+	return &Tx{ctx: ctx, d: d, q: q}
+}
+
+func (tx *Tx) exec(query string, args ...any) (int64, error) {
+	return tx.q.Exec(tx.ctx, tx.d.rebind(query), args...)
+}
+
+// queryRow runs a query expected to return at most one row and calls scan
+// for it; it returns store.ErrNotFound when there is no row.
+func (tx *Tx) queryRow(query string, args []any, scan func(Rows) error) error {
+	rows, err := tx.q.Query(tx.ctx, tx.d.rebind(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return store.ErrNotFound
+	}
+	if err := scan(rows); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// queryAll runs a query and calls scan for each row.
+func (tx *Tx) queryAll(query string, args []any, scan func(Rows) error) error {
+	rows, err := tx.q.Query(tx.ctx, tx.d.rebind(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// insert runs an INSERT … ON CONFLICT DO NOTHING and reports store.ErrExists
+// when it inserted nothing. Avoiding the constraint error keeps a
+// PostgreSQL transaction usable after the conflict, as SQLite's is.
+func (tx *Tx) insert(what, query string, args ...any) error {
+	n, err := tx.exec(query, args...)
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("insert %s: %w", what, store.ErrExists)
+	}
+	return nil
+}
+
+const principalCols = `kind, name, segment, roles, status, created, updated`
+
+// CreatePrincipal implements store.Tx.
+func (tx *Tx) CreatePrincipal(p store.Principal) error {
+	return tx.insert("principal "+string(p.Kind)+" "+p.Name,
+		`INSERT INTO principals (`+principalCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT DO NOTHING`,
+		string(p.Kind), p.Name, p.Segment, stringsArg(p.Roles), string(p.Status),
+		tx.d.timeArg(p.Created), tx.d.timeArg(p.Updated))
+}
+
+func scanPrincipal(r Rows) (store.Principal, error) {
+	var p store.Principal
+	var kind, status string
+	err := r.Scan(&kind, &p.Name, &p.Segment, stringsDest{&p.Roles}, &status,
+		timeDest{&p.Created}, timeDest{&p.Updated})
+	p.Kind, p.Status = store.Kind(kind), store.Status(status)
+	return p, err
+}
+
+// GetPrincipal implements store.Tx.
+func (tx *Tx) GetPrincipal(kind store.Kind, name string) (store.Principal, error) {
+	var p store.Principal
+	err := tx.queryRow(`SELECT `+principalCols+` FROM principals WHERE kind = ? AND name = ?`,
+		[]any{string(kind), name}, func(r Rows) (err error) {
+			p, err = scanPrincipal(r)
+			return err
+		})
+	if err != nil {
+		return store.Principal{}, fmt.Errorf("get principal %s %s: %w", kind, name, err)
+	}
+	return p, nil
+}
+
+// ListPrincipals implements store.Tx.
+func (tx *Tx) ListPrincipals(kind store.Kind) ([]store.Principal, error) {
+	var ps []store.Principal
+	err := tx.queryAll(`SELECT `+principalCols+` FROM principals WHERE kind = ? ORDER BY name`,
+		[]any{string(kind)}, func(r Rows) error {
+			p, err := scanPrincipal(r)
+			ps = append(ps, p)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("list principals %s: %w", kind, err)
+	}
+	return ps, nil
+}
+
+// SetPrincipalStatus implements store.Tx. Revoked is terminal: moving a
+// revoked principal to any other status is store.ErrConflict.
+func (tx *Tx) SetPrincipalStatus(kind store.Kind, name string, s store.Status, at time.Time) error {
+	query := `UPDATE principals SET status = ?, updated = ? WHERE kind = ? AND name = ?`
+	args := []any{string(s), tx.d.timeArg(at), string(kind), name}
+	if s != store.StatusRevoked {
+		query += ` AND status <> ?`
+		args = append(args, string(store.StatusRevoked))
+	}
+	n, err := tx.exec(query, args...)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+		if _, gerr := tx.GetPrincipal(kind, name); gerr == nil {
+			err = store.ErrConflict
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("set principal %s %s status %s: %w", kind, name, s, err)
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-hub/airlock/internal/store"
+	"github.com/airlock-hub/airlock/internal/store/sqlite"
+	"github.com/airlock-hub/airlock/internal/store/storetest"
+)
+
+func openTemp(t testing.TB, path string) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return openTemp(t, filepath.Join(t.TempDir(), "hub.db"))
+	})
+}
+
+func TestFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s := openTemp(t, path)
+	// Write something so the WAL file exists too.
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.PutBlob("k", []byte("v")) })
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("stat: %v", err)
+		}
+		if got, want := fi.Mode().Perm(), fs.FileMode(0o600); got != want {
+			t.Errorf("%s mode: got %v, want %v", filepath.Base(p), got, want)
+		}
+	}
+}
+
+func TestReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dir with space#and?odd", "hub.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 6, 1, 12, 0, 0, 123000, time.UTC)
+	s := openTemp(t, path)
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		if err := tx.PutBlob("ca", []byte("key")); err != nil {
+			return err
+		}
+		_, err := tx.AppendEvent(store.Event{Time: at, Type: "hub.started", Outcome: store.OutcomeSuccess})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	s = openTemp(t, path) // migrations must not run twice
+	err = s.View(t.Context(), func(tx store.Tx) error {
+		b, err := tx.GetBlob("ca")
+		if string(b) != "key" || err != nil {
+			t.Errorf("blob after reopen: got %q, %v; want %q, nil", b, err, "key")
+		}
+		es, err := tx.Events(store.EventFilter{})
+		if len(es) != 1 || err != nil || !es[0].Time.Equal(at) {
+			t.Errorf("events after reopen: got %+v, %v; want one at %v", es, err, at)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("View: %v", err)
+	}
+}
+
+func TestOpenBadInput(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		path string
+		want string // in the error message
+	}{
+		{"missing directory", filepath.Join(dir, "no", "such", "hub.db"), "no such file or directory"},
+		{"not a database", filepath.Join("testdata", "not-a-database.db"), "not a database"},
+		{"directory", dir, "is a directory"},
+		{"empty path", "", "empty path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := sqlite.Open(t.Context(), tt.path)
+			if err == nil {
+				s.Close()
+				t.Fatal("Open: got nil error, want one")
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "open sqlite "+tt.path+": ") || !strings.Contains(msg, tt.want) {
+				t.Errorf("Open error: got %q, want prefix %q containing %q", msg, "open sqlite "+tt.path+": ", tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s := openTemp(t, path)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw := openRaw(t, path)
+	if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied) VALUES (9999, 'future.sql', '')`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	_, err := sqlite.Open(t.Context(), path)
+	if err == nil || !strings.Contains(err.Error(), "newer than this binary supports") {
+		t.Errorf("Open of a newer schema: got %v, want an error about the newer schema", err)
+	}
+}
+
+func BenchmarkUpdateAppendEvent(b *testing.B) {
+	storetest.BenchUpdateAppendEvent(b, openTemp(b, filepath.Join(b.TempDir(), "hub.db")))
+}
+
+// openRaw opens the file directly, bypassing the store, to tamper with it.
+func openRaw(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}

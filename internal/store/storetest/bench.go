@@ -1,0 +1,26 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/airlock-hub/airlock/internal/store"
+)
+
+// BenchUpdateAppendEvent measures one Update that appends one event, the
+// cost every audited state change pays.
+func BenchUpdateAppendEvent(b *testing.B, s store.Store) {
+	e := store.Event{
+		Time: time.Now(), Node: "n1", Type: "bench.event", Outcome: store.OutcomeSuccess,
+		Actor: alice, Target: "billing", RequestID: "r1", Reasons: []string{"policy/bench"},
+	}
+	for b.Loop() {
+		err := s.Update(b.Context(), func(tx store.Tx) error {
+			_, err := tx.AppendEvent(e)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
