@@ -79,8 +79,9 @@ func New(id *Identity, o Options) (*Client, error) {
 	cfg.MinVersion = tls.VersionTLS13
 	c.transport = &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16}
 	hc := &http.Client{Transport: c.transport}
-	c.Identity = airlockv1connect.NewIdentityServiceClient(hc, id.Server)
-	c.Admin = airlockv1connect.NewAdminServiceClient(hc, id.Server)
+	opts := connect.WithInterceptors(refusalInterceptor{c})
+	c.Identity = airlockv1connect.NewIdentityServiceClient(hc, id.Server, opts)
+	c.Admin = airlockv1connect.NewAdminServiceClient(hc, id.Server, opts)
 	if !o.NoRenew {
 		c.wg.Add(1)
 		go c.renewLoop()

@@ -27,12 +27,18 @@ type Options struct {
 // enrollMaxBytes bounds Enroll requests: a token and a CSR fit easily.
 const enrollMaxBytes = 64 << 10
 
+// compressMinBytes is the smallest response worth compressing. Most API
+// responses are a few hundred bytes, where gzip costs more CPU (a
+// compressor reset per message) than it saves on the wire.
+const compressMinBytes = 1 << 10
+
 func (o Options) handlerOptions(maxBytes int, interceptors ...connect.Interceptor) []connect.HandlerOption {
 	opts := StrictJSONCodecs()
 	all := append([]connect.Interceptor{observer{log: o.Log, metrics: o.Metrics}}, interceptors...)
 	return append(opts,
 		connect.WithInterceptors(all...),
 		connect.WithReadMaxBytes(maxBytes),
+		connect.WithCompressMinBytes(compressMinBytes),
 	)
 }
 

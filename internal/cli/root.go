@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
@@ -70,10 +69,6 @@ Then run the export lines it prints, and:  airlock agent create a1`,
 // describe turns an error into one line a person can act on. Connect
 // errors carry a code; the hub's request ID is added when there is one.
 func describe(err error) string {
-	if strings.Contains(err.Error(), "tls: bad certificate") {
-		return err.Error() + "\n  the hub refused this identity at the TLS handshake: the agent may be revoked or suspended," +
-			"\n  or the certificate was issued by another hub (check with an admin: airlock agent show NAME)"
-	}
 	var ce *connect.Error
 	if !errors.As(err, &ce) {
 		return err.Error()

@@ -52,6 +52,7 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[principalKey]cachedPrincipal
+	gen   uint64 // bumped by forget; a lookup that spans a change is not cached
 }
 
 type principalKey struct {
@@ -114,6 +115,7 @@ func (s *Service) Principal(ctx context.Context, kind store.Kind, name string) (
 	now := time.Now()
 	s.mu.Lock()
 	c, ok := s.cache[key]
+	gen := s.gen
 	s.mu.Unlock()
 	if ok && now.Sub(c.fetched) < orDefault(s.CacheTTL, defaultCacheTTL) {
 		return c.p, nil
@@ -131,7 +133,9 @@ func (s *Service) Principal(ctx context.Context, kind store.Kind, name string) (
 	if s.cache == nil {
 		s.cache = make(map[principalKey]cachedPrincipal)
 	}
-	s.cache[key] = cachedPrincipal{p: p, fetched: now}
+	if s.gen == gen { // else a change committed meanwhile and p may predate it
+		s.cache[key] = cachedPrincipal{p: p, fetched: now}
+	}
 	s.mu.Unlock()
 	return p, nil
 }
@@ -140,6 +144,7 @@ func (s *Service) Principal(ctx context.Context, kind store.Kind, name string) (
 func (s *Service) forget(kind store.Kind, name string) {
 	s.mu.Lock()
 	delete(s.cache, principalKey{kind, name})
+	s.gen++
 	s.mu.Unlock()
 }
 

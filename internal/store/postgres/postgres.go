@@ -2,7 +2,9 @@
 // nodes sharing state.
 //
 // Open takes a connection URL or key=value string as understood by pgx; a
-// search_path parameter selects the schema. Every Update takes a
+// search_path parameter selects the schema, and the pgxpool parameters
+// (pool_max_conns and the like) tune the connection pool, which holds at
+// most 8 connections unless told otherwise. Every Update takes a
 // transaction-scoped advisory lock (one per schema) before running, so
 // updates from all nodes are serialised: a read followed by a write inside
 // Update is atomic, audit sequence numbers follow commit order, and no
@@ -15,10 +17,10 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/airlock-hub/airlock/internal/store"
 	"github.com/airlock-hub/airlock/internal/store/internal/sqlstore"
@@ -28,8 +30,9 @@ import (
 var migrationFiles embed.FS
 
 const (
-	// poolSize bounds the connections one Store opens.
-	poolSize = 8
+	// defaultMaxConns bounds the connections one Store opens when the
+	// connection string sets no pool_max_conns.
+	defaultMaxConns = 8
 	// defaultConnectTimeout applies when the URL sets no connect_timeout.
 	defaultConnectTimeout = 10 * time.Second
 	// lockClass is the first key of the advisory write lock ("airl"); the
@@ -46,9 +49,7 @@ var dialect = &sqlstore.Dialect{
 type Store struct {
 	name   string // redacted connection string, for messages
 	secret string // password to keep out of messages
-	pool   *pool
-
-	closeOnce sync.Once
+	pool   *pgxpool.Pool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -64,16 +65,15 @@ func Open(ctx context.Context, conn string) (*Store, error) {
 }
 
 func (s *Store) open(ctx context.Context, conn string) error {
-	cfg, err := pgx.ParseConfig(conn)
+	cfg, err := poolConfig(conn)
 	if err != nil {
 		return err
 	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = defaultConnectTimeout
+	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return err
 	}
-	s.pool = newPool(cfg, poolSize)
-	if err := s.ping(ctx); err != nil {
-		s.pool.close()
+	if err := s.pool.Ping(ctx); err != nil {
+		s.pool.Close()
 		return fmt.Errorf("connect: %w", err)
 	}
 	sub, err := fs.Sub(migrationFiles, "migrations")
@@ -84,9 +84,29 @@ func (s *Store) open(ctx context.Context, conn string) error {
 		}
 	}
 	if err != nil {
-		s.pool.close()
+		s.pool.Close()
 	}
 	return err
+}
+
+// poolConfig parses conn as pgxpool does, then applies this package's
+// defaults for what conn leaves unset.
+func poolConfig(conn string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(conn)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	// pgxpool.ParseConfig consumes pool_max_conns, so look for it in a
+	// plain parse; conn has already parsed once, so this one succeeds.
+	if plain, err := pgx.ParseConfig(conn); err == nil {
+		if _, ok := plain.RuntimeParams["pool_max_conns"]; !ok {
+			cfg.MaxConns = defaultMaxConns
+		}
+	}
+	return cfg, nil
 }
 
 // errorf wraps err with the operation and the redacted connection string.
@@ -97,11 +117,11 @@ func (s *Store) errorf(op string, err error) error {
 // runTx runs fn in a transaction with opts on a pooled connection,
 // committing if fn returns nil and rolling back otherwise.
 func (s *Store) runTx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	c, err := s.pool.acquire(ctx)
+	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return s.errorf("connect", err)
 	}
-	defer s.pool.release(c)
+	defer c.Release() // destroys the connection if fn left it broken or mid-transaction
 	tx, err := c.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -146,23 +166,15 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 
 // Ping implements store.Store.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.ping(ctx); err != nil {
+	if err := s.pool.Ping(ctx); err != nil {
 		return s.errorf("ping", err)
 	}
 	return nil
 }
 
-func (s *Store) ping(ctx context.Context) error {
-	c, err := s.pool.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.pool.release(c)
-	return c.Ping(ctx)
-}
-
-// Close closes the store's connections. It is safe to call more than once.
+// Close closes the store's connections, waiting for those in use to be
+// released. It is safe to call more than once.
 func (s *Store) Close() error {
-	s.closeOnce.Do(s.pool.close)
+	s.pool.Close()
 	return nil
 }
