@@ -38,12 +38,17 @@ type Client struct {
 	// Identity and Admin are the raw Connect clients.
 	Identity airlockv1connect.IdentityServiceClient
 	Admin    airlockv1connect.AdminServiceClient
+	Audit    airlockv1connect.AuditServiceClient
 
 	opts      Options
 	transport *http.Transport
 
 	mu sync.RWMutex
 	id *Identity
+
+	// renewMu serializes Renew, so that the identity saved to opts.Dir and
+	// the one in use are the same, and key.pem matches cert.pem.
+	renewMu sync.Mutex
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -82,6 +87,7 @@ func New(id *Identity, o Options) (*Client, error) {
 	opts := connect.WithInterceptors(refusalInterceptor{c})
 	c.Identity = airlockv1connect.NewIdentityServiceClient(hc, id.Server, opts)
 	c.Admin = airlockv1connect.NewAdminServiceClient(hc, id.Server, opts)
+	c.Audit = airlockv1connect.NewAuditServiceClient(hc, id.Server, opts)
 	if !o.NoRenew {
 		c.wg.Add(1)
 		go c.renewLoop()
@@ -124,6 +130,8 @@ func (c *Client) WhoAmI(ctx context.Context) (*airlockv1.WhoAmIResponse, error) 
 // Calls in flight keep their connections; new connections use the new
 // certificate.
 func (c *Client) Renew(ctx context.Context) error {
+	c.renewMu.Lock()
+	defer c.renewMu.Unlock()
 	key, csr, err := newKeyAndCSR()
 	if err != nil {
 		return err
@@ -156,7 +164,7 @@ func (c *Client) Renew(ctx context.Context) error {
 // minus up to 10% jitter so that a fleet doesn't renew in lockstep.
 func renewAfter(id *Identity, now time.Time) time.Duration {
 	leaf := id.Chain[0]
-	half := leaf.NotAfter.Sub(leaf.NotBefore) / 2
+	half := max(leaf.NotAfter.Sub(leaf.NotBefore)/2, 0) // a malformed leaf must not panic rand.Int64N
 	jitter := time.Duration(rand.Int64N(int64(half/10) + 1))
 	return leaf.NotBefore.Add(half - jitter).Sub(now)
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -102,9 +103,9 @@ func identityFromResponse(key *ecdsa.PrivateKey, svid *airlockv1.Svid, bundleDER
 	return id, nil
 }
 
-func publicKeyMatches(leaf *x509.Certificate, key *ecdsa.PrivateKey) bool {
-	pub, ok := leaf.PublicKey.(*ecdsa.PublicKey)
-	return ok && pub.Equal(&key.PublicKey)
+func publicKeyMatches(leaf *x509.Certificate, key crypto.Signer) bool {
+	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
+	return ok && pub.Equal(leaf.PublicKey)
 }
 
 func parseDER(ders [][]byte) ([]*x509.Certificate, error) {

@@ -60,7 +60,14 @@ func Load(dir string) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newIdentity(key, chain, bundle, md.Server)
+	id, err := newIdentity(key, chain, bundle, md.Server)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, CertFile), err)
+	}
+	if !publicKeyMatches(chain[0], key) {
+		return nil, fmt.Errorf("%s does not match the certificate in %s (re-enroll: airlock enroll --out DIR)", filepath.Join(dir, KeyFile), CertFile)
+	}
+	return id, nil
 }
 
 func newIdentity(key crypto.Signer, chain, bundle []*x509.Certificate, server string) (*Identity, error) {

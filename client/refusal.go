@@ -28,7 +28,9 @@ func transportFailure(err error) bool {
 		return false
 	}
 	msg := err.Error()
-	for _, s := range []string{"broken pipe", "connection reset", "tls: ", "EOF"} {
+	// net/http's HTTP/2 transport reports a connection closed before its
+	// first request as "client conn could not be established".
+	for _, s := range []string{"broken pipe", "connection reset", "tls: ", "EOF", "could not be established"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
@@ -37,18 +39,25 @@ func transportFailure(err error) bool {
 }
 
 // probe dials the hub with this client's TLS settings and returns the TLS
-// alert the hub sends, or nil if it accepts the certificate.
+// alert the hub sends, or nil if it accepts the certificate or the probe
+// cannot tell (the hub is unreachable, or closed the connection without
+// an alert).
 func (c *Client) probe(ctx context.Context, addr string) error {
 	cfg := c.transport.TLSClientConfig.Clone()
 	cfg.NextProtos = []string{"h2"}
 	d := tls.Dialer{Config: cfg, NetDialer: &net.Dialer{Timeout: 5 * time.Second}}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return err
+		return tlsRefusal(err)
 	}
 	defer conn.Close()
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err = conn.Read(make([]byte, 1)) // the hub's HTTP/2 SETTINGS, or its alert
+	return tlsRefusal(err)
+}
+
+// tlsRefusal returns err if it is a TLS alert or handshake error, else nil.
+func tlsRefusal(err error) error {
 	var alert tls.AlertError
 	if err != nil && (errors.As(err, &alert) || strings.Contains(err.Error(), "tls: ")) {
 		return err

@@ -46,6 +46,9 @@ type Authenticator struct {
 	TrustDomain spiffeid.TrustDomain
 	Principals  PrincipalSource
 	Now         func() time.Time // defaults to time.Now
+	// OnFailure, if set, is told about every identity refused on a
+	// request, so it can be audited. It must not block.
+	OnFailure func(id spiffeid.ID, reason error)
 }
 
 func (a *Authenticator) now() time.Time {
@@ -61,12 +64,20 @@ func (a *Authenticator) Authorize(id spiffeid.ID, chains [][]*x509.Certificate) 
 	if len(chains) == 0 || len(chains[0]) == 0 {
 		return fmt.Errorf("%w: no verified chain", identity.ErrUnauthenticated)
 	}
-	_, err := a.caller(context.Background(), id, chains[0][0])
+	_, err := a.resolve(context.Background(), id, chains[0][0]) // the server audits handshake refusals itself
 	return err
 }
 
-// caller resolves id to an active principal.
+// caller resolves id to an active principal, reporting refusals.
 func (a *Authenticator) caller(ctx context.Context, id spiffeid.ID, leaf *x509.Certificate) (Caller, error) {
+	c, err := a.resolve(ctx, id, leaf)
+	if err != nil && a.OnFailure != nil {
+		a.OnFailure(id, err)
+	}
+	return c, err
+}
+
+func (a *Authenticator) resolve(ctx context.Context, id spiffeid.ID, leaf *x509.Certificate) (Caller, error) {
 	kind, name, err := identity.ParsePrincipal(id, a.TrustDomain)
 	if err != nil {
 		return Caller{}, fmt.Errorf("%w: %v", identity.ErrUnauthenticated, err)

@@ -15,6 +15,8 @@ import (
 // Options configure the API handlers.
 type Options struct {
 	Identities Identities
+	Audit      AuditLog
+	Node       string // hub node name for audit events
 	Auth       *Authenticator
 	Log        *slog.Logger
 	Metrics    *Metrics // optional
@@ -50,6 +52,7 @@ func NewAgentHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(airlockv1connect.NewIdentityServiceHandler(apiIdentityHandler{identityHandler{ids: o.Identities}}, opts...))
 	mux.Handle(airlockv1connect.NewAdminServiceHandler(adminHandler{ids: o.Identities}, opts...))
+	mux.Handle(airlockv1connect.NewAuditServiceHandler(auditHandler{log: o.Audit, node: o.Node}, opts...))
 	return withRequestID(withTLSState(mux))
 }
 

@@ -44,6 +44,10 @@ func LoadOrCreateCA(ctx context.Context, st store.Store, kek keys.KEK, td spiffe
 			Target: "spiffe://" + td.Name(), Detail: "root " + ca.Fingerprint()})
 		return err
 	})
+	if errors.Is(err, keys.ErrKEKMismatch) {
+		return nil, false, fmt.Errorf("the store's CA was wrapped by another key-encryption key: "+
+			"use the data directory (kek.json) that created this store, or a fresh store: %w", err)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("load or create ca: %w", err)
 	}

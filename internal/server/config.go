@@ -14,6 +14,8 @@ import (
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/airlock-hub/airlock/internal/audit"
 )
 
 // Config is the hub's configuration, read from one YAML file. The comments
@@ -54,6 +56,9 @@ type Config struct {
 	Node string `yaml:"node"`
 	// Log configures structured logging.
 	Log LogConfig `yaml:"log"`
+	// Audit configures signed checkpoints of the audit log and where
+	// copies of them are sent.
+	Audit audit.Config `yaml:"audit"`
 }
 
 // LogConfig configures log/slog output.
@@ -78,6 +83,7 @@ func DefaultConfig() Config {
 		MaxRequestBytes: 1 << 20,
 		Node:            host,
 		Log:             LogConfig{Level: "info", Format: "json"},
+		Audit:           audit.DefaultConfig(),
 	}
 }
 
@@ -156,6 +162,9 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains([]string{"json", "text"}, c.Log.Format) {
 		bad("log.format", "%q is not json or text", c.Log.Format)
+	}
+	if err := c.Audit.Validate(); err != nil {
+		bad("audit", "%v", err)
 	}
 	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
 
+	"github.com/airlock-hub/airlock/internal/audit"
 	"github.com/airlock-hub/airlock/internal/identity"
 	"github.com/airlock-hub/airlock/internal/keys"
 	"github.com/airlock-hub/airlock/internal/store"
@@ -24,6 +25,8 @@ type Hub struct {
 	KEK        keys.KEK
 	CA         *identity.CA
 	Identities *identity.Service
+	// Signer signs audit checkpoints; its key is wrapped by the KEK.
+	Signer *audit.Signer
 	// CreatedCA reports whether this open created a new CA.
 	CreatedCA bool
 }
@@ -64,10 +67,15 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 		st.Close()
 		return nil, err
 	}
+	signer, err := audit.LoadOrCreateSigner(ctx, st, kek, audit.DefaultOrigin(td.Name()))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	svc := &identity.Service{
 		Store: st, CA: ca, Node: cfg.Node, SVIDTTL: cfg.SVIDTTL, HumanSVIDTTL: cfg.HumanSVIDTTL,
 	}
-	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, CreatedCA: created}, nil
+	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, Signer: signer, CreatedCA: created}, nil
 }
 
 func openKEK(cfg Config, create bool) (keys.KEK, error) {

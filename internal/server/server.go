@@ -17,9 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
 	"github.com/spiffe/go-spiffe/v2/spiffetls/tlsconfig"
 
 	"github.com/airlock-hub/airlock/internal/api"
+	"github.com/airlock-hub/airlock/internal/audit"
 )
 
 // shutdownGrace bounds how long Close waits for calls in flight.
@@ -37,6 +39,8 @@ type Server struct {
 	APIListener, EnrollListener, MetricsListener net.Listener
 
 	hub       *Hub
+	cp        *audit.Checkpointer
+	failures  *eventQueue
 	servers   []*http.Server
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -134,14 +138,27 @@ func (s *Server) serve() error {
 	if err != nil {
 		return err
 	}
+	cp, err := audit.NewCheckpointer(s.hub.Store, s.hub.Signer, s.Config.Audit, s.Log.With("component", "audit"))
+	if err != nil {
+		return err
+	}
+	s.cp = cp
+	cp.Start()
+	s.failures = newEventQueue(s.hub.Store, s.Log.With("component", "audit"))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	auth := &api.Authenticator{TrustDomain: ca.TrustDomain(), Principals: s.hub.Identities}
+	auth := &api.Authenticator{TrustDomain: ca.TrustDomain(), Principals: s.hub.Identities,
+		OnFailure: func(id spiffeid.ID, err error) { s.authFailed(id.String(), "request refused: "+err.Error()) }}
 	opts := api.Options{
-		Identities: s.hub.Identities, Auth: auth, Log: s.Log.With("component", "api"),
+		Identities: s.hub.Identities, Auth: auth, Log: s.Log.With("component", "api"), Node: s.Config.Node,
+		Audit:   &auditLog{st: s.hub.Store, signer: s.hub.Signer, cp: cp},
 		Metrics: api.NewMetrics(reg), MaxRequestBytes: s.Config.MaxRequestBytes, APIAddress: s.advertise(),
 	}
 	apiTLS := tls13(tlsconfig.MTLSServerConfig(apiCert, ca.X509Bundle(), auth.Authorize))
+	apiTLS.VerifyPeerCertificate = s.auditHandshake(apiTLS.VerifyPeerCertificate)
+	// Every connection gets a full handshake: a resumed TLS session would
+	// skip the SPIFFE verification and the status check.
+	apiTLS.SessionTicketsDisabled = true
 	enrollTLS := tls13(tlsconfig.TLSServerConfig(enrollCert))
 	s.start(api.NewAgentHandler(opts), s.APIListener, apiTLS)
 	s.start(api.NewEnrollHandler(opts, ca.BundlePEM()), s.EnrollListener, enrollTLS)
@@ -215,6 +232,12 @@ func (s *Server) Close() error {
 		}
 		s.closeListeners()
 		s.wg.Wait()
+		if s.failures != nil {
+			s.failures.Close()
+		}
+		if s.cp != nil {
+			errs = append(errs, s.cp.Close()) // signs a final checkpoint
+		}
 		if s.hub != nil {
 			errs = append(errs, s.hub.Close())
 		}

@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Sentinel errors callers test with errors.Is.
@@ -143,8 +145,35 @@ type Tx interface {
 	GetBlob(name string) ([]byte, error)
 	PutBlob(name string, data []byte) error
 
-	// AppendEvent adds e and returns its assigned Seq.
+	// AppendEvent adds e and returns its assigned Seq. It also appends the
+	// event to the audit Merkle tree: the record at index Seq-1 is
+	// e.Canonical() (with Seq and Time as stored), and the tlog stored
+	// hashes for it are written in the same transaction.
 	AppendEvent(e Event) (int64, error)
 	// Events returns events matching f in Seq order.
 	Events(f EventFilter) ([]Event, error)
+
+	// AuditSize returns the number of events, which is the Merkle tree size.
+	AuditSize() (int64, error)
+	// ReadHashes returns the stored Merkle hashes at the given tlog storage
+	// indexes, in order (tlog.HashReader semantics); an index not stored
+	// is an error.
+	ReadHashes(indexes []int64) ([]tlog.Hash, error)
+	// PutCheckpoint stores a signed checkpoint; ErrExists if one of the
+	// same Size is stored already.
+	PutCheckpoint(c Checkpoint) error
+	// Checkpoints returns stored checkpoints ordered by Size.
+	Checkpoints() ([]Checkpoint, error)
+	// LatestCheckpoint returns the checkpoint with the largest Size;
+	// ErrNotFound if there is none.
+	LatestCheckpoint() (Checkpoint, error)
+}
+
+// Checkpoint is a signed statement of the audit tree's size and root hash,
+// in the C2SP signed-note format (see internal/audit).
+type Checkpoint struct {
+	Size    int64
+	Root    tlog.Hash
+	Note    []byte // the signed note: checkpoint body plus signature lines
+	Created time.Time
 }

@@ -153,14 +153,14 @@ func (s *Store) write(ctx context.Context, fn func(sqlstore.Querier) error) erro
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	return s.runTx(ctx, opts, func(tx pgx.Tx) error {
-		return fn(sqlstore.NewTx(ctx, dialect, querier{tx}))
+		return sqlstore.Run(ctx, dialect, querier{tx}, fn)
 	})
 }
 
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.write(ctx, func(q sqlstore.Querier) error {
-		return fn(sqlstore.NewTx(ctx, dialect, q))
+		return sqlstore.Run(ctx, dialect, q, fn)
 	})
 }
 

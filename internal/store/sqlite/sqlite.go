@@ -172,14 +172,14 @@ func runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(*sql.Tx
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	return runTx(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, func(tx *sql.Tx) error {
-		return fn(sqlstore.NewTx(ctx, dialect, sqlstore.SQLQuerier(tx)))
+		return sqlstore.Run(ctx, dialect, sqlstore.SQLQuerier(tx), fn)
 	})
 }
 
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.write(ctx, func(q sqlstore.Querier) error {
-		return fn(sqlstore.NewTx(ctx, dialect, q))
+		return sqlstore.Run(ctx, dialect, q, fn)
 	})
 }
 

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -148,4 +149,88 @@ func openRaw(t *testing.T, path string) *sql.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// makeV1 creates a database at schema version 1, before the audit Merkle
+// tree, holding events with the given seqs.
+func makeV1(t *testing.T, path string, seqs []int64) {
+	t.Helper()
+	init, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := openRaw(t, path)
+	defer raw.Close()
+	stmts := []string{
+		`CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`,
+		string(init),
+		`INSERT INTO schema_migrations VALUES (1, '0001_init.sql', '')`,
+	}
+	for _, s := range stmts {
+		if _, err := raw.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	tx, err := raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range seqs {
+		_, err := tx.Exec(`INSERT INTO audit_events VALUES (?, ?, 'n1', 'agent.created', 'success', ?, 'billing', ?, ?, '')`,
+			seq, at.Add(time.Duration(seq)*1001*time.Microsecond).UnixMicro(),
+			"spiffe://example.org/human/alice", fmt.Sprintf("r%d", seq), []string{`[]`, `["a","b"]`}[seq%2])
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUpgradeBackfillsAuditTree opens a database whose events predate the
+// audit tree: migration 2 must build the tree for them, and appends must
+// continue it.
+func TestUpgradeBackfillsAuditTree(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.db")
+	var seqs []int64
+	for i := range int64(1100) {
+		seqs = append(seqs, i+1)
+	}
+	makeV1(t, path, seqs)
+	s := openTemp(t, path)
+	storetest.CheckAuditTree(t, s)
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		seq, err := tx.AppendEvent(store.Event{Time: time.Now(), Type: "hub.started", Outcome: store.OutcomeSuccess})
+		if seq != 1101 {
+			t.Errorf("append after upgrade: got seq %d, want 1101", seq)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	storetest.CheckAuditTree(t, s)
+}
+
+// TestUpgradeRefusesGap: a log with a missing seq cannot be given a tree
+// whose record numbers match, so the upgrade fails and changes nothing.
+func TestUpgradeRefusesGap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.db")
+	makeV1(t, path, []int64{1, 2, 4})
+	_, err := sqlite.Open(t.Context(), path)
+	if err == nil || !strings.Contains(err.Error(), "0002_audit_tree.sql") || !strings.Contains(err.Error(), "gap") {
+		t.Fatalf("Open: got %v, want an error about the gap from 0002_audit_tree.sql", err)
+	}
+	raw := openRaw(t, path)
+	defer raw.Close()
+	var n int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = 'audit_hashes'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("audit_hashes after failed upgrade: got %d tables, %v; want 0, nil", n, err)
+	}
+}
+
+func BenchmarkAppendBatched(b *testing.B) {
+	storetest.BenchAppendBatched(b, openTemp(b, filepath.Join(b.TempDir(), "hub.db")))
 }

@@ -24,3 +24,27 @@ func BenchUpdateAppendEvent(b *testing.B, s store.Store) {
 		}
 	}
 }
+
+// BenchAppendBatched measures appending events in Updates of 1,000, as a
+// busy hub does, and reports events/s.
+func BenchAppendBatched(b *testing.B, s store.Store) {
+	const batch = 1000
+	e := store.Event{
+		Time: time.Now(), Node: "n1", Type: "bench.event", Outcome: store.OutcomeSuccess,
+		Actor: alice, Target: "billing", RequestID: "r1", Reasons: []string{"policy/bench"},
+	}
+	for b.Loop() {
+		err := s.Update(b.Context(), func(tx store.Tx) error {
+			for range batch {
+				if _, err := tx.AppendEvent(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+}

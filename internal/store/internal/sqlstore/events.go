@@ -8,30 +8,17 @@ import (
 )
 
 // eventCols are the audit_events columns the Event type maps to. Columns
-// added by later migrations (such as Merkle hashes) are handled separately,
-// so adding one does not disturb these statements.
+// added by later migrations are handled separately, so adding one does not
+// disturb these statements. Merkle hashes live in their own table,
+// audit_hashes (see audit.go).
 const eventCols = `seq, time, node, type, outcome, actor, target, request_id, reasons, detail`
 
-// AppendEvent implements store.Tx. Seq is the next number after the
-// largest one stored. Writes are serialised, so sequence numbers have no
-// gaps (a rolled-back append frees its number) and follow commit order,
-// which lets a reader that has seen Seq n safely ask for AfterSeq n.
-func (tx *Tx) AppendEvent(e store.Event) (int64, error) {
-	var seq int64
-	err := tx.queryRow(`INSERT INTO audit_events (`+eventCols+`)
-		VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_events), ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING seq`,
-		[]any{tx.d.timeArg(e.Time), e.Node, e.Type, string(e.Outcome), e.Actor, e.Target,
-			e.RequestID, stringsArg(e.Reasons), e.Detail},
-		func(r Rows) error { return r.Scan(&seq) })
-	if err != nil {
-		return 0, fmt.Errorf("append event %s: %w", e.Type, err)
-	}
-	return seq, nil
-}
-
-// Events implements store.Tx.
+// Events implements store.Tx. It first inserts the events appended in
+// this transaction and not yet flushed, so it sees them.
 func (tx *Tx) Events(f store.EventFilter) ([]store.Event, error) {
+	if err := tx.Flush(); err != nil {
+		return nil, fmt.Errorf("query events: %w", err)
+	}
 	query, args := tx.eventsQuery(f)
 	var es []store.Event
 	err := tx.queryAll(query, args, func(r Rows) error {

@@ -78,6 +78,13 @@ func Migrate(ctx context.Context, write WriteFunc, d *Dialect, ms []Migration) e
 	return nil
 }
 
+// goSteps are data migrations that run, in the same transaction, after the
+// SQL migration of the same version. Both dialects number their
+// migrations alike, so the steps are shared.
+var goSteps = map[int64]func(*Tx) error{
+	2: backfillAuditHashes,
+}
+
 // apply runs m unless it has been applied already.
 func apply(ctx context.Context, q Querier, d *Dialect, m Migration) error {
 	tx := NewTx(ctx, d, q)
@@ -89,6 +96,14 @@ func apply(ctx context.Context, q Querier, d *Dialect, m Migration) error {
 	}
 	if _, err := q.Exec(ctx, m.SQL); err != nil {
 		return err
+	}
+	if step := goSteps[m.Version]; step != nil {
+		if err := step(tx); err != nil {
+			return err
+		}
+		if err := tx.Flush(); err != nil {
+			return err
+		}
 	}
 	_, err = tx.exec(`INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
 		m.Version, m.Name, time.Now().UTC().Format(time.RFC3339Nano))

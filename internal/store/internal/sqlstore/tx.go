@@ -5,21 +5,37 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/airlock-hub/airlock/internal/store"
 )
 
-// Tx implements store.Tx over a Querier. It lives for one transaction.
+// Tx implements store.Tx over a Querier. It lives for one transaction,
+// and buffers audit writes until Flush; use Run, which flushes before the
+// transaction commits.
 type Tx struct {
-	ctx context.Context
-	d   *Dialect
-	q   Querier
+	ctx   context.Context
+	d     *Dialect
+	q     Querier
+	audit auditLog
 }
 
 var _ store.Tx = (*Tx)(nil)
 
 // NewTx returns a Tx running its statements through q with ctx.
 func NewTx(ctx context.Context, d *Dialect, q Querier) *Tx {
-	return &Tx{ctx: ctx, d: d, q: q}
+	return &Tx{ctx: ctx, d: d, q: q, audit: auditLog{size: -1, hashes: map[int64]tlog.Hash{}}}
+}
+
+// Run calls fn with a Tx over q and then flushes the Tx's buffered writes.
+// The caller commits q's transaction if Run returns nil and rolls it back
+// otherwise.
+func Run(ctx context.Context, d *Dialect, q Querier, fn func(store.Tx) error) error {
+	tx := NewTx(ctx, d, q)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Flush()
 }
 
 func (tx *Tx) exec(query string, args ...any) (int64, error) {

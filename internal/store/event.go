@@ -1,0 +1,48 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// EventTimePrecision is the precision of stored event times. Times are
+// truncated to it before an event is encoded, so the Merkle leaf computed
+// at append time can be recomputed from the stored row.
+const EventTimePrecision = time.Microsecond
+
+// canonicalEvent fixes the field order and names of the encoding that
+// audit leaf hashes cover. Changing it invalidates every existing log.
+type canonicalEvent struct {
+	V         int      `json:"v"`
+	Seq       int64    `json:"seq"`
+	Time      string   `json:"time"`
+	Node      string   `json:"node"`
+	Type      string   `json:"type"`
+	Outcome   string   `json:"outcome"`
+	Actor     string   `json:"actor"`
+	Target    string   `json:"target"`
+	RequestID string   `json:"request_id"`
+	Reasons   []string `json:"reasons"`
+	Detail    string   `json:"detail"`
+}
+
+// Canonical returns the event's canonical encoding: compact JSON with a
+// fixed field order, the time in UTC RFC 3339 with microseconds, and
+// Reasons as an array (never null). The audit Merkle leaf for an event is
+// tlog.RecordHash(e.Canonical()).
+func (e Event) Canonical() []byte {
+	reasons := e.Reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	b, err := json.Marshal(canonicalEvent{
+		V: 1, Seq: e.Seq,
+		Time: e.Time.UTC().Truncate(EventTimePrecision).Format("2006-01-02T15:04:05.000000Z07:00"),
+		Node: e.Node, Type: e.Type, Outcome: string(e.Outcome), Actor: e.Actor, Target: e.Target,
+		RequestID: e.RequestID, Reasons: reasons, Detail: e.Detail,
+	})
+	if err != nil {
+		panic("store: encode event: " + err.Error()) // unreachable: only strings and ints
+	}
+	return b
+}
