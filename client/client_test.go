@@ -268,8 +268,11 @@ func TestClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := eventually(renewLoops); got != !noRenew {
-			t.Errorf("NoRenew=%v: renewal goroutine running: %v", noRenew, got)
+		if !noRenew && !eventually(renewLoops) {
+			t.Error("no renewal goroutine after New")
+		}
+		if noRenew && renewLoops() {
+			t.Error("NoRenew: a renewal goroutine is running")
 		}
 		for range 2 {
 			if err := c.Close(); err != nil {

@@ -35,7 +35,7 @@ type Checkpointer struct {
 
 	startOnce sync.Once
 	closeOnce sync.Once
-	stop      chan struct{}
+	cancel    context.CancelFunc // stops the goroutine; set by Start
 	done      chan struct{}
 	started   bool
 	closeErr  error
@@ -55,7 +55,7 @@ func NewCheckpointer(st store.Store, s *Signer, cfg Config, log *slog.Logger) (*
 		st: st, signer: s, cfg: cfg, sinks: cfg.sinks(),
 		log:  log.With("component", "audit"),
 		poll: min(time.Second, cfg.Interval), lastSize: -1,
-		stop: make(chan struct{}), done: make(chan struct{}),
+		done: make(chan struct{}),
 	}, nil
 }
 
@@ -64,7 +64,9 @@ func NewCheckpointer(st store.Store, s *Signer, cfg Config, log *slog.Logger) (*
 func (c *Checkpointer) Start() {
 	c.startOnce.Do(func() {
 		c.started = true
-		go c.run()
+		var ctx context.Context
+		ctx, c.cancel = context.WithCancel(context.Background())
+		go c.run(ctx)
 	})
 }
 
@@ -73,8 +75,8 @@ func (c *Checkpointer) Start() {
 func (c *Checkpointer) Close() error {
 	c.closeOnce.Do(func() {
 		c.startOnce.Do(func() {}) // a later Start does nothing
-		close(c.stop)
 		if c.started {
+			c.cancel()
 			<-c.done
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), finalTimeout)
@@ -86,23 +88,14 @@ func (c *Checkpointer) Close() error {
 	return c.closeErr
 }
 
-func (c *Checkpointer) run() {
+func (c *Checkpointer) run(ctx context.Context) {
 	defer close(c.done)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-c.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	tick := time.NewTicker(c.poll)
 	defer tick.Stop()
 	last := time.Now()
 	for {
 		select {
-		case <-c.stop:
+		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}

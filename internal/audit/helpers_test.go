@@ -60,6 +60,11 @@ func newPostgres(t *testing.T) *backend {
 // open (re)opens the store and the raw connection.
 func (b *backend) open(t *testing.T) {
 	t.Helper()
+	b.openTB(t)
+}
+
+func (b *backend) openTB(t testing.TB) {
+	t.Helper()
 	ctx := context.Background()
 	var err error
 	if b.path != "" {

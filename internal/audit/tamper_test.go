@@ -1,8 +1,8 @@
 package audit
 
 import (
-	"crypto/rand"
 	"context"
+	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
@@ -239,4 +239,3 @@ func TestVerifyBadExternalCheckpoint(t *testing.T) {
 		})
 	}
 }
-

@@ -115,8 +115,11 @@ func (s *Service) Renew(ctx context.Context, a Actor, kind store.Kind, name stri
 	var svid *SVID
 	err = s.Store.Update(ctx, func(tx store.Tx) error {
 		p, err := tx.GetPrincipal(kind, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: %s %q is not registered", ErrUnauthenticated, kind, name)
+		}
 		if err != nil {
-			return fmt.Errorf("%w: %s %q: %v", ErrUnauthenticated, kind, name, err)
+			return fmt.Errorf("look up %s %q: %w", kind, name, err)
 		}
 		if p.Status != store.StatusActive {
 			return fmt.Errorf("%w: %s %q is %s", ErrUnauthenticated, kind, name, p.Status)

@@ -120,6 +120,8 @@ type Store interface {
 
 // Tx is the set of operations available inside a transaction.
 type Tx interface {
+	PolicyTx
+
 	// CreatePrincipal inserts p; ErrExists if (Kind, Name) is taken.
 	CreatePrincipal(p Principal) error
 	// GetPrincipal returns ErrNotFound if absent.

@@ -280,12 +280,16 @@ func testCanonicalRoundTrip(t *testing.T, s store.Store) {
 	want := make([][]byte, len(events))
 	update(t, s, func(tx store.Tx) error {
 		for i, e := range events {
+			e.Reasons = slices.Clone(e.Reasons)
 			seq, err := tx.AppendEvent(e)
 			if err != nil {
 				return err
 			}
 			e.Seq = seq
 			want[i] = e.Canonical()
+			if len(e.Reasons) > 0 {
+				e.Reasons[0] = "changed by the caller after AppendEvent"
+			}
 		}
 		return nil
 	})

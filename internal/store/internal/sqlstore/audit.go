@@ -39,7 +39,7 @@ const (
 type auditLog struct {
 	size   int64               // number of events including pending ones; -1 until read
 	hashes map[int64]tlog.Hash // stored hashes read or written in this transaction
-	events []store.Event       // appended, not yet inserted
+	events [][]any             // rows of appended events, not yet inserted
 	stored []storedHash        // computed, not yet inserted
 	err    error               // a failed flush; the transaction must not commit
 }
@@ -69,7 +69,9 @@ func (tx *Tx) AppendEvent(e store.Event) (int64, error) {
 	if err := tx.appendLeaf(n, e.Canonical()); err != nil {
 		return 0, fmt.Errorf("append event %s: %w", e.Type, err)
 	}
-	tx.audit.events = append(tx.audit.events, e)
+	// Encode the row now: the caller may reuse e.Reasons once we return.
+	tx.audit.events = append(tx.audit.events, []any{e.Seq, tx.d.timeArg(e.Time), e.Node, e.Type,
+		string(e.Outcome), e.Actor, e.Target, e.RequestID, stringsArg(e.Reasons), e.Detail})
 	tx.audit.size = e.Seq
 	if len(tx.audit.events) >= flushEvents {
 		if err := tx.Flush(); err != nil {
@@ -187,12 +189,7 @@ func (tx *Tx) Flush() error {
 
 func (tx *Tx) flush() error {
 	if len(tx.audit.events) > 0 {
-		rows := make([][]any, len(tx.audit.events))
-		for i, e := range tx.audit.events {
-			rows[i] = []any{e.Seq, tx.d.timeArg(e.Time), e.Node, e.Type, string(e.Outcome),
-				e.Actor, e.Target, e.RequestID, stringsArg(e.Reasons), e.Detail}
-		}
-		if err := tx.insertRows("audit_events", eventCols, maxEventRows, rows); err != nil {
+		if err := tx.insertRows("audit_events", eventCols, maxEventRows, tx.audit.events); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
 		tx.audit.events = tx.audit.events[:0]
