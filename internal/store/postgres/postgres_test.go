@@ -137,7 +137,8 @@ func TestSearchPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "audit_checkpoints audit_events audit_hashes blobs certificates join_tokens principals schema_migrations"
+	want := "access_requests approvals audit_checkpoints audit_events audit_hashes blobs certificates " +
+		"grants join_tokens policy_files policy_versions principals schema_migrations"
 	if strings.Join(got, " ") != want {
 		t.Errorf("tables in %s: got %q, want %q", schema, got, want)
 	}

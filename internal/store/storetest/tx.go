@@ -21,6 +21,18 @@ func writeAll(tx store.Tx) error {
 	if err := tx.PutBlob("ghost", []byte("boo")); err != nil {
 		return err
 	}
+	if _, err := tx.PutPolicyVersion(policyVersion("ghost", store.PolicyFile{Name: "g.cedar"})); err != nil {
+		return err
+	}
+	if err := tx.CreateGrant(grant("ghost", `Agent::"ghost"`)); err != nil {
+		return err
+	}
+	if err := tx.CreateAccessRequest(accessRequest("ghost", `Agent::"ghost"`)); err != nil {
+		return err
+	}
+	if err := tx.AddApproval(approval("ghost", "ghost", true, base)); err != nil {
+		return err
+	}
 	_, err := tx.AppendEvent(sampleEvents[0])
 	return err
 }
@@ -35,6 +47,16 @@ func checkNothingWritten(t *testing.T, s store.Store) {
 		wantErr(t, "get token", err, store.ErrNotFound)
 		_, err = tx.GetBlob("ghost")
 		wantErr(t, "get blob", err, store.ErrNotFound)
+		_, err = tx.PolicyVersion(0)
+		wantErr(t, "get policy version", err, store.ErrNotFound)
+		_, err = tx.Grant("ghost")
+		wantErr(t, "get grant", err, store.ErrNotFound)
+		_, err = tx.AccessRequest("ghost")
+		wantErr(t, "get access request", err, store.ErrNotFound)
+		as, err := tx.Approvals("ghost")
+		if len(as) != 0 || err != nil {
+			t.Errorf("approvals: got %d, %v; want 0, nil", len(as), err)
+		}
 		es, err := tx.Events(store.EventFilter{})
 		if len(es) != 0 || err != nil {
 			t.Errorf("events: got %d, %v; want 0, nil", len(es), err)
@@ -57,6 +79,14 @@ func testRollbackOnError(t *testing.T, s store.Store) {
 		seq, err := tx.AppendEvent(sampleEvents[0])
 		if seq != 1 {
 			t.Errorf("append after rollback: got seq %d, want 1", seq)
+		}
+		if err != nil {
+			return err
+		}
+		// Likewise the policy version number.
+		v, err := tx.PutPolicyVersion(policyVersion("after"))
+		if v != 1 {
+			t.Errorf("put policy version after rollback: got %d, want 1", v)
 		}
 		return err
 	})
