@@ -98,11 +98,19 @@ func (o observer) done(ctx context.Context, info *callInfo, procedure string, st
 		attrs = append(attrs, "code", code, "error", err.Error())
 		out = pe
 	}
-	level := slog.LevelInfo
-	if code == connect.CodeInternal.String() {
+	// Successful calls are logged at debug level: at tens of thousands of
+	// calls per second an info line each would cost more than the call.
+	// Metrics count them; the audit log records what changed state.
+	level := slog.LevelDebug
+	switch {
+	case code == connect.CodeInternal.String():
 		level = slog.LevelError
+	case err != nil:
+		level = slog.LevelInfo
 	}
-	o.log.Log(ctx, level, "api call", attrs...)
+	if o.log.Enabled(ctx, level) {
+		o.log.Log(ctx, level, "api call", attrs...)
+	}
 	if o.metrics != nil {
 		o.metrics.requests.WithLabelValues(procedure, code).Inc()
 		o.metrics.duration.WithLabelValues(procedure).Observe(time.Since(start).Seconds())

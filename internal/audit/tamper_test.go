@@ -63,7 +63,7 @@ func TestVerifyIntactLog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Size != 53 || r.Checkpoints != 2 || r.Latest.Size != 50 || r.Unsigned != 3 || calls != 1 {
+		if r.Size != 53 || r.Checkpoints != 2 || r.Latest.Size != 50 || r.Latest.Origin != testOrigin || r.Unsigned != 3 || calls != 1 {
 			t.Errorf("report %+v, progress calls %d; want size 53, 2 checkpoints, latest 50, 3 unsigned, 1 call", r, calls)
 		}
 		var want tlog.Hash

@@ -73,7 +73,7 @@ func Verify(ctx context.Context, st store.Store, vkey string, external []byte, p
 	if err != nil {
 		return nil, fmt.Errorf("audit verifier key is not valid (want <origin>+<hash>+<key>): %w", err)
 	}
-	vr := &verification{st: st, progress: progress, report: &Report{}}
+	vr := &verification{st: st, origin: v.Name(), progress: progress, report: &Report{}}
 	if external != nil {
 		ext, err := parseCheckpoint(external, v)
 		if err != nil {
@@ -97,6 +97,7 @@ func Verify(ctx context.Context, st store.Store, vkey string, external []byte, p
 // verification is the state of one Verify call.
 type verification struct {
 	st       store.Store
+	origin   string
 	progress func(done, total int64)
 	report   *Report
 	total    int64
@@ -252,7 +253,7 @@ func (vr *verification) checkTargets() error {
 			return vr.mismatch(t, root)
 		}
 		vr.good = size
-		vr.report.Latest = Checkpoint{Size: size, Root: root}
+		vr.report.Latest = Checkpoint{Origin: vr.origin, Size: size, Root: root}
 	}
 	return nil
 }
