@@ -39,6 +39,7 @@ log is intact; otherwise names the first bad index and what is wrong.`,
 				if external, err = os.ReadFile(checkpointFile); err != nil {
 					return fmt.Errorf("read checkpoint: %w", err)
 				}
+				external = audit.LastNote(external) // a sink file holds many notes; the last is the newest
 			}
 			ctx := cmd.Context()
 			return withAudit(ctx, &cf, func(ac airlockv1connect.AuditServiceClient) error {

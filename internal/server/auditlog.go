@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"connectrpc.com/connect"
+
 	"github.com/airlock-hub/airlock/internal/api"
 	"github.com/airlock-hub/airlock/internal/audit"
 	"github.com/airlock-hub/airlock/internal/store"
@@ -58,6 +60,9 @@ func (l *auditLog) ProofJSON(ctx context.Context, seq int64) ([]byte, error) {
 
 func (l *auditLog) Verify(ctx context.Context, external []byte, progress func(done, total int64)) (int64, error) {
 	rep, err := audit.Verify(ctx, l.st, l.signer.VerifierKey(), external, progress)
+	if errors.Is(err, audit.ErrBadCheckpoint) && len(external) > 0 {
+		return 0, connect.NewError(connect.CodeInvalidArgument, err)
+	}
 	if err != nil {
 		return 0, err
 	}
