@@ -39,6 +39,7 @@ const (
 type auditHandler struct {
 	log  AuditLog
 	node string
+	z    authz
 }
 
 // authorizeRead checks the caller and records the read.
@@ -48,7 +49,7 @@ func (h auditHandler) authorizeRead(ctx context.Context, what string) error {
 		Time: time.Now(), Node: h.node, Type: "audit.read", Outcome: store.OutcomeSuccess,
 		Actor: c.ID.String(), RequestID: RequestID(ctx), Detail: what,
 	}
-	err := requireAdmin(ctx)
+	err := h.z.admin(ctx, "ReadAudit")
 	if err != nil {
 		e.Outcome, e.Detail = store.OutcomeFailure, what+": "+err.Error()
 	}
@@ -159,7 +160,7 @@ func (h auditHandler) GetPublicKey(ctx context.Context, _ *connect.Request[airlo
 }
 
 func (h auditHandler) Checkpoint(ctx context.Context, _ *connect.Request[airlockv1.CheckpointRequest]) (*connect.Response[airlockv1.CheckpointResponse], error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := h.z.admin(ctx, "ReadAudit"); err != nil {
 		return nil, err
 	}
 	note, size, err := h.log.Checkpoint(ctx)

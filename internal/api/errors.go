@@ -7,6 +7,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/airlock-hub/airlock/internal/identity"
+	"github.com/airlock-hub/airlock/internal/policy"
 	"github.com/airlock-hub/airlock/internal/store"
 )
 
@@ -23,8 +24,11 @@ func codeOf(err error) (connect.Code, bool) {
 		return ce.Code(), true
 	case errors.Is(err, identity.ErrUnauthenticated):
 		return connect.CodeUnauthenticated, true
-	case errors.Is(err, errPermission), errors.Is(err, identity.ErrDenied):
+	case errors.Is(err, errPermission), errors.Is(err, identity.ErrDenied), errors.Is(err, policy.ErrDenied),
+		errors.Is(err, policy.ErrApprovalRequired):
 		return connect.CodePermissionDenied, true
+	case errors.Is(err, policy.ErrInvalid), errors.Is(err, policy.ErrNoPolicies), errors.As(err, new(*policy.ValidationError)):
+		return connect.CodeInvalidArgument, true
 	case errors.Is(err, identity.ErrInvalid):
 		return connect.CodeInvalidArgument, true
 	case errors.Is(err, store.ErrNotFound):

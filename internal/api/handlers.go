@@ -18,6 +18,7 @@ type Identities interface {
 	Renew(ctx context.Context, a identity.Actor, kind store.Kind, name string, csr []byte) (*identity.SVID, error)
 	CreateAgent(ctx context.Context, a identity.Actor, name, segment string) (store.Principal, error)
 	Agent(ctx context.Context, name string) (store.Principal, error)
+	Human(ctx context.Context, name string) (store.Principal, error)
 	Agents(ctx context.Context) ([]store.Principal, error)
 	SetAgentStatus(ctx context.Context, a identity.Actor, name string, s store.Status) (store.Principal, error)
 	CreateToken(ctx context.Context, a identity.Actor, agent string, ttl time.Duration) (string, time.Time, error)
@@ -27,7 +28,7 @@ type Identities interface {
 
 // actor builds the audit actor for a request.
 func actor(ctx context.Context) identity.Actor {
-	a := identity.Actor{RequestID: RequestID(ctx)}
+	a := identity.Actor{RequestID: RequestID(ctx), Reasons: reasonsFrom(ctx)}
 	if c, ok := CallerFrom(ctx); ok {
 		a.ID = c.ID.String()
 	}
@@ -52,6 +53,7 @@ func svidProto(s *identity.SVID) *airlockv1.Svid {
 type identityHandler struct {
 	ids        Identities
 	apiAddress string
+	z          authz
 }
 
 func (h identityHandler) Enroll(ctx context.Context, req *connect.Request[airlockv1.EnrollRequest]) (*connect.Response[airlockv1.EnrollResponse], error) {
@@ -65,6 +67,9 @@ func (h identityHandler) Enroll(ctx context.Context, req *connect.Request[airloc
 }
 
 func (h identityHandler) Renew(ctx context.Context, req *connect.Request[airlockv1.RenewRequest]) (*connect.Response[airlockv1.RenewResponse], error) {
+	if err := h.z.self(ctx, "RenewIdentity"); err != nil {
+		return nil, err
+	}
 	c, _ := CallerFrom(ctx)
 	svid, err := h.ids.Renew(ctx, actor(ctx), c.Kind, c.Name, req.Msg.GetCsr())
 	if err != nil {
@@ -74,6 +79,9 @@ func (h identityHandler) Renew(ctx context.Context, req *connect.Request[airlock
 }
 
 func (h identityHandler) WhoAmI(ctx context.Context, _ *connect.Request[airlockv1.WhoAmIRequest]) (*connect.Response[airlockv1.WhoAmIResponse], error) {
+	if err := h.z.self(ctx, "WhoAmI"); err != nil {
+		return nil, err
+	}
 	c, _ := CallerFrom(ctx)
 	return connect.NewResponse(&airlockv1.WhoAmIResponse{
 		SpiffeId:  c.ID.String(),
@@ -85,16 +93,11 @@ func (h identityHandler) WhoAmI(ctx context.Context, _ *connect.Request[airlockv
 	}), nil
 }
 
-// adminHandler implements AdminService. Until the policy engine lands,
-// every call requires a human caller with the admin role.
-type adminHandler struct{ ids Identities }
-
-func requireAdmin(ctx context.Context) error {
-	c, ok := CallerFrom(ctx)
-	if !ok || !c.HasRole("admin") {
-		return errPermission
-	}
-	return nil
+// adminHandler implements AdminService; every call is authorized by policy
+// (ManageAgents, ManageTokens on the hub).
+type adminHandler struct {
+	ids Identities
+	z   authz
 }
 
 func (h adminHandler) agentProto(p store.Principal) *airlockv1.Agent {
@@ -109,7 +112,7 @@ func (h adminHandler) agentProto(p store.Principal) *airlockv1.Agent {
 }
 
 func (h adminHandler) CreateAgent(ctx context.Context, req *connect.Request[airlockv1.CreateAgentRequest]) (*connect.Response[airlockv1.CreateAgentResponse], error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
 		return nil, err
 	}
 	p, err := h.ids.CreateAgent(ctx, actor(ctx), req.Msg.GetName(), req.Msg.GetSegment())
@@ -120,7 +123,7 @@ func (h adminHandler) CreateAgent(ctx context.Context, req *connect.Request[airl
 }
 
 func (h adminHandler) GetAgent(ctx context.Context, req *connect.Request[airlockv1.GetAgentRequest]) (*connect.Response[airlockv1.GetAgentResponse], error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
 		return nil, err
 	}
 	p, err := h.ids.Agent(ctx, req.Msg.GetName())
@@ -131,7 +134,7 @@ func (h adminHandler) GetAgent(ctx context.Context, req *connect.Request[airlock
 }
 
 func (h adminHandler) ListAgents(ctx context.Context, _ *connect.Request[airlockv1.ListAgentsRequest]) (*connect.Response[airlockv1.ListAgentsResponse], error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
 		return nil, err
 	}
 	ps, err := h.ids.Agents(ctx)
@@ -146,7 +149,7 @@ func (h adminHandler) ListAgents(ctx context.Context, _ *connect.Request[airlock
 }
 
 func (h adminHandler) setStatus(ctx context.Context, name string, s store.Status) (*airlockv1.Agent, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
 		return nil, err
 	}
 	p, err := h.ids.SetAgentStatus(ctx, actor(ctx), name, s)
@@ -181,7 +184,7 @@ func (h adminHandler) RevokeAgent(ctx context.Context, req *connect.Request[airl
 }
 
 func (h adminHandler) CreateToken(ctx context.Context, req *connect.Request[airlockv1.CreateTokenRequest]) (*connect.Response[airlockv1.CreateTokenResponse], error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := h.z.admin(ctx, "ManageTokens"); err != nil {
 		return nil, err
 	}
 	ttl := time.Duration(req.Msg.GetTtlSeconds()) * time.Second

@@ -16,6 +16,7 @@ import (
 type Options struct {
 	Identities Identities
 	Audit      AuditLog
+	Policy     PolicyService
 	Node       string // hub node name for audit events
 	Auth       *Authenticator
 	Log        *slog.Logger
@@ -49,10 +50,15 @@ func (o Options) handlerOptions(maxBytes int, interceptors ...connect.Intercepto
 // suspended or revoked identity is refused on a connection already open.
 func NewAgentHandler(o Options) http.Handler {
 	opts := o.handlerOptions(o.MaxRequestBytes, authInterceptor{auth: o.Auth})
+	z := authz{pol: o.Policy}
+	ph := policyHandler{pol: o.Policy, ids: o.Identities, z: z}
 	mux := http.NewServeMux()
-	mux.Handle(airlockv1connect.NewIdentityServiceHandler(apiIdentityHandler{identityHandler{ids: o.Identities}}, opts...))
-	mux.Handle(airlockv1connect.NewAdminServiceHandler(adminHandler{ids: o.Identities}, opts...))
-	mux.Handle(airlockv1connect.NewAuditServiceHandler(auditHandler{log: o.Audit, node: o.Node}, opts...))
+	mux.Handle(airlockv1connect.NewIdentityServiceHandler(apiIdentityHandler{identityHandler{ids: o.Identities, z: z}}, opts...))
+	mux.Handle(airlockv1connect.NewAdminServiceHandler(adminHandler{ids: o.Identities, z: z}, opts...))
+	mux.Handle(airlockv1connect.NewAuditServiceHandler(auditHandler{log: o.Audit, node: o.Node, z: z}, opts...))
+	mux.Handle(airlockv1connect.NewPolicyServiceHandler(ph, opts...))
+	mux.Handle(airlockv1connect.NewGrantServiceHandler(grantHandler{ph}, opts...))
+	mux.Handle(airlockv1connect.NewAccessServiceHandler(accessHandler{ph}, opts...))
 	return withRequestID(withTLSState(mux))
 }
 

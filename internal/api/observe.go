@@ -68,14 +68,33 @@ type observer struct {
 	metrics *Metrics
 }
 
-// callInfo lets inner interceptors report the caller to the observer.
-type callInfo struct{ caller string }
+// callInfo lets inner interceptors and handlers report the caller and the
+// policy decision's reasons.
+type callInfo struct {
+	caller  string
+	reasons []string
+}
 
 type callInfoKey struct{}
 
 func withCallInfo(ctx context.Context) (context.Context, *callInfo) {
 	info := &callInfo{}
 	return context.WithValue(ctx, callInfoKey{}, info), info
+}
+
+// noteReasons keeps the reasons of the request's authorization decision.
+func noteReasons(ctx context.Context, reasons []string) {
+	if info, ok := ctx.Value(callInfoKey{}).(*callInfo); ok {
+		info.reasons = reasons
+	}
+}
+
+// reasonsFrom returns the reasons noted for the request.
+func reasonsFrom(ctx context.Context) []string {
+	if info, ok := ctx.Value(callInfoKey{}).(*callInfo); ok {
+		return info.reasons
+	}
+	return nil
 }
 
 func noteCaller(ctx context.Context, c Caller) {

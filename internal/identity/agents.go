@@ -148,3 +148,17 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, agent string, ttl ti
 	}
 	return text, t.Expires, nil
 }
+
+// Human returns one human principal.
+func (s *Service) Human(ctx context.Context, name string) (store.Principal, error) {
+	var p store.Principal
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		p, err = tx.GetPrincipal(store.KindHuman, name)
+		return err
+	})
+	if err != nil {
+		return store.Principal{}, fmt.Errorf("human %q: %w", name, err)
+	}
+	return p, nil
+}

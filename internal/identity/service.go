@@ -34,6 +34,7 @@ const (
 type Actor struct {
 	ID        string // SPIFFE ID; empty for the hub itself
 	RequestID string
+	Reasons   []string // the policies that allowed the change
 }
 
 // Service manages principals, join tokens and SVIDs. Every state change
@@ -152,7 +153,7 @@ func (s *Service) forget(kind store.Kind, name string) {
 func (s *Service) event(a Actor, typ string, outcome store.Outcome, target, detail string) store.Event {
 	return store.Event{
 		Time: s.now(), Node: s.Node, Type: typ, Outcome: outcome,
-		Actor: a.ID, Target: target, RequestID: a.RequestID, Detail: detail,
+		Actor: a.ID, Target: target, RequestID: a.RequestID, Reasons: a.Reasons, Detail: detail,
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/airlock-hub/airlock/internal/audit"
 	"github.com/airlock-hub/airlock/internal/identity"
 	"github.com/airlock-hub/airlock/internal/keys"
+	"github.com/airlock-hub/airlock/internal/policy"
 	"github.com/airlock-hub/airlock/internal/store"
 	"github.com/airlock-hub/airlock/internal/store/postgres"
 	"github.com/airlock-hub/airlock/internal/store/sqlite"
@@ -27,6 +28,9 @@ type Hub struct {
 	Identities *identity.Service
 	// Signer signs audit checkpoints; its key is wrapped by the KEK.
 	Signer *audit.Signer
+	// Policy authorizes every request and manages policies, grants and
+	// access requests.
+	Policy *policy.Service
 	// CreatedCA reports whether this open created a new CA.
 	CreatedCA bool
 }
@@ -75,7 +79,12 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 	svc := &identity.Service{
 		Store: st, CA: ca, Node: cfg.Node, SVIDTTL: cfg.SVIDTTL, HumanSVIDTTL: cfg.HumanSVIDTTL,
 	}
-	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, Signer: signer, CreatedCA: created}, nil
+	pol := &policy.Service{Store: st, Engine: policy.NewEngine(), Node: cfg.Node}
+	if err := pol.Load(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, Signer: signer, Policy: pol, CreatedCA: created}, nil
 }
 
 func openKEK(cfg Config, create bool) (keys.KEK, error) {

@@ -40,6 +40,7 @@ type Server struct {
 
 	hub       *Hub
 	cp        *audit.Checkpointer
+	stop      chan struct{} // closed by Close; stops background loops
 	failures  *eventQueue
 	servers   []*http.Server
 	wg        sync.WaitGroup
@@ -145,13 +146,17 @@ func (s *Server) serve() error {
 	s.cp = cp
 	cp.Start()
 	s.failures = newEventQueue(s.hub.Store, s.Log.With("component", "audit"))
+	s.hub.Policy.OnDeny = s.failures.Add
+	s.stop = make(chan struct{})
+	s.wg.Add(1)
+	go s.refreshPolicy()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	auth := &api.Authenticator{TrustDomain: ca.TrustDomain(), Principals: s.hub.Identities,
 		OnFailure: func(id spiffeid.ID, err error) { s.authFailed(id.String(), "request refused: "+err.Error()) }}
 	opts := api.Options{
 		Identities: s.hub.Identities, Auth: auth, Log: s.Log.With("component", "api"), Node: s.Config.Node,
-		Audit:   &auditLog{st: s.hub.Store, signer: s.hub.Signer, cp: cp},
+		Audit:   &auditLog{st: s.hub.Store, signer: s.hub.Signer, cp: cp}, Policy: s.hub.Policy,
 		Metrics: api.NewMetrics(reg), MaxRequestBytes: s.Config.MaxRequestBytes, APIAddress: s.advertise(),
 	}
 	apiTLS := tls13(tlsconfig.MTLSServerConfig(apiCert, ca.X509Bundle(), auth.Authorize))
@@ -218,6 +223,28 @@ func (s *Server) start(h http.Handler, l net.Listener, cfg *tls.Config) {
 	}()
 }
 
+// policyRefresh is how often a node looks for a policy version applied by
+// another node sharing the store.
+const policyRefresh = 2 * time.Second
+
+func (s *Server) refreshPolicy() {
+	defer s.wg.Done()
+	t := time.NewTicker(policyRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := s.hub.Policy.Refresh(ctx); err != nil {
+			s.Log.Warn("policy refresh failed; keeping the active version", "error", err)
+		}
+		cancel()
+	}
+}
+
 // Close stops accepting connections, waits up to 10 s for calls in flight,
 // and closes the store. It is safe to call more than once.
 func (s *Server) Close() error {
@@ -231,6 +258,9 @@ func (s *Server) Close() error {
 			}
 		}
 		s.closeListeners()
+		if s.stop != nil {
+			close(s.stop)
+		}
 		s.wg.Wait()
 		if s.failures != nil {
 			s.failures.Close()
