@@ -35,10 +35,14 @@ type Options struct {
 // Client talks to the hub's agent API over mutual TLS 1.3 and keeps its
 // certificate fresh. It is safe for concurrent use.
 type Client struct {
-	// Identity and Admin are the raw Connect clients.
+	// Identity, Admin, Audit, Policy, Grants and Access are the raw
+	// Connect clients.
 	Identity airlockv1connect.IdentityServiceClient
 	Admin    airlockv1connect.AdminServiceClient
 	Audit    airlockv1connect.AuditServiceClient
+	Policy   airlockv1connect.PolicyServiceClient
+	Grants   airlockv1connect.GrantServiceClient
+	Access   airlockv1connect.AccessServiceClient
 
 	opts      Options
 	transport *http.Transport
@@ -88,6 +92,9 @@ func New(id *Identity, o Options) (*Client, error) {
 	c.Identity = airlockv1connect.NewIdentityServiceClient(hc, id.Server, opts)
 	c.Admin = airlockv1connect.NewAdminServiceClient(hc, id.Server, opts)
 	c.Audit = airlockv1connect.NewAuditServiceClient(hc, id.Server, opts)
+	c.Policy = airlockv1connect.NewPolicyServiceClient(hc, id.Server, opts)
+	c.Grants = airlockv1connect.NewGrantServiceClient(hc, id.Server, opts)
+	c.Access = airlockv1connect.NewAccessServiceClient(hc, id.Server, opts)
 	if !o.NoRenew {
 		c.wg.Add(1)
 		go c.renewLoop()
