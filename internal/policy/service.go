@@ -23,9 +23,9 @@ var (
 
 // Defaults for Service fields left zero.
 const (
-	DefaultMaxGrantTTL    = 14 * 24 * time.Hour
-	DefaultRequestExpiry  = 24 * time.Hour
-	defaultGrantCacheTTL  = time.Second
+	DefaultMaxGrantTTL   = 14 * 24 * time.Hour
+	DefaultRequestExpiry = 24 * time.Hour
+	defaultGrantCacheTTL = time.Second
 )
 
 // Actor is who asked for a change, recorded in its audit event.

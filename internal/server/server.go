@@ -156,7 +156,7 @@ func (s *Server) serve() error {
 		OnFailure: func(id spiffeid.ID, err error) { s.authFailed(id.String(), "request refused: "+err.Error()) }}
 	opts := api.Options{
 		Identities: s.hub.Identities, Auth: auth, Log: s.Log.With("component", "api"), Node: s.Config.Node,
-		Audit:   &auditLog{st: s.hub.Store, signer: s.hub.Signer, cp: cp}, Policy: s.hub.Policy,
+		Audit: &auditLog{st: s.hub.Store, signer: s.hub.Signer, cp: cp}, Policy: s.hub.Policy,
 		Metrics: api.NewMetrics(reg), MaxRequestBytes: s.Config.MaxRequestBytes, APIAddress: s.advertise(),
 	}
 	apiTLS := tls13(tlsconfig.MTLSServerConfig(apiCert, ca.X509Bundle(), auth.Authorize))
