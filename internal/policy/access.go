@@ -35,10 +35,14 @@ func (s *Service) RequestAccess(ctx context.Context, a Actor, requester Entity, 
 	if duration <= 0 {
 		return store.AccessRequest{}, badArg("duration must be positive")
 	}
+	needed := s.approvalsFor(act)
+	if d, err := s.Explain(ctx, requester, act, res); err == nil && d.Effect == Approval {
+		needed = max(needed, d.Approvals) // a permit's @approval("N") sets the bar
+	}
 	now := s.now()
 	r := store.AccessRequest{ID: newID("ar-"), Kind: "access", Requester: requester.String(), RequesterID: a.ID,
 		Action: act, Resource: res.String(), Reason: reason, Duration: min(duration, orDefault(s.MaxGrantTTL, DefaultMaxGrantTTL)),
-		Needed: s.approvalsFor(act), State: store.AccessPending, Created: now,
+		Needed: needed, State: store.AccessPending, Created: now,
 		Expires: now.Add(orDefault(s.RequestExpiry, DefaultRequestExpiry))}
 	err = s.Store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateAccessRequest(r); err != nil {
@@ -138,6 +142,9 @@ func (s *Service) Review(ctx context.Context, a Actor, reviewer Entity, id strin
 		return s.grantApproved(tx, a, &r)
 	})
 	s.forgetGrants()
+	if err != nil && !errors.Is(err, ErrDenied) && s.OnDeny != nil { // denials are audited by Authorize
+		s.OnDeny(s.event(a, "access.review_refused", store.OutcomeFailure, id, err.Error(), nil))
+	}
 	if expired && err == nil {
 		err = fmt.Errorf("%w: request %s expired at %s", store.ErrConflict, id, r.Expires.Format(time.RFC3339))
 	}
@@ -154,7 +161,11 @@ func (s *Service) reviewable(tx store.Tx, id string, reviewer Entity, a Actor) (
 		return r, fmt.Errorf("%w: request %s is already %s", store.ErrConflict, id, r.State)
 	}
 	if r.Requester == reviewer.String() || (a.ID != "" && r.RequesterID == a.ID) {
-		return r, fmt.Errorf("%w: %s may not review its own request %s", ErrDenied, reviewer, id)
+		err := fmt.Errorf("%w: %s may not review its own request %s", ErrDenied, reviewer, id)
+		if s.OnDeny != nil {
+			s.OnDeny(s.event(a, "access.review_refused", store.OutcomeFailure, id, err.Error(), []string{"self-review"}))
+		}
+		return r, err
 	}
 	return r, nil
 }

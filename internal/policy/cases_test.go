@@ -37,7 +37,7 @@ func TestExampleCases(t *testing.T) {
 
 	// Flipping one expectation makes that case, and only it, fail.
 	for i, c := range cases {
-		if c.Name != "s1 cannot message f1 (no permit between the segments)" {
+		if c.Name != "s1 cannot message f1 (scheduling may not reach finance)" {
 			continue
 		}
 		flipped := append([]Case(nil), cases...)

@@ -106,7 +106,7 @@ func (s *Set) decide(req Request, cache *entityCache) Decision {
 	if sc.ents.resource, err = cache.get(req.Resource); err != nil {
 		return invalid(err)
 	}
-	cr, err := contextRecord(req)
+	cr, err := contextRecord(req, action)
 	if err != nil {
 		return invalid(fmt.Errorf("context: %w", err))
 	}
@@ -186,8 +186,10 @@ func matchingGrants(req Request, action string) []string {
 	return out
 }
 
-// contextRecord builds context: {now, grants, risk, segment, request}.
-func contextRecord(req Request) (types.Record, error) {
+// contextRecord builds context: {now, grants, granted, risk, segment,
+// request}. granted says whether an active grant covers exactly this
+// request, so a forbid can make an exception for it (`unless { context.granted }`).
+func contextRecord(req Request, action string) (types.Record, error) {
 	request, grants := emptyRecord, emptySet
 	if len(req.Attrs) > 0 {
 		r, err := toRecord(req.Attrs)
@@ -206,6 +208,7 @@ func contextRecord(req Request) (types.Record, error) {
 	return types.NewRecord(types.RecordMap{
 		"now":     types.Long(req.Now.Unix()),
 		"grants":  grants,
+		"granted": types.Boolean(len(matchingGrants(req, action)) > 0),
 		"risk":    types.Long(req.Risk),
 		"segment": types.String(seg),
 		"request": request,

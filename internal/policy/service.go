@@ -15,7 +15,8 @@ var (
 	// ErrDenied is wrapped by every authorization refusal.
 	ErrDenied = errors.New("permission denied")
 	// ErrApprovalRequired is wrapped when policy allows an action only
-	// after approval; the error names the access request created for it.
+	// after approval. Until held operations exist (messaging), the caller
+	// is refused and told to file an access request.
 	ErrApprovalRequired = errors.New("approval required")
 	// ErrInvalid is wrapped by bad arguments.
 	ErrInvalid = errors.New("invalid argument")

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/airlock-hub/airlock/internal/audit"
+	"github.com/airlock-hub/airlock/internal/policy"
 )
 
 // Config is the hub's configuration, read from one YAML file. The comments
@@ -59,6 +60,21 @@ type Config struct {
 	// Audit configures signed checkpoints of the audit log and where
 	// copies of them are sent.
 	Audit audit.Config `yaml:"audit"`
+	// Policy configures grants and access requests.
+	Policy PolicyConfig `yaml:"policy"`
+}
+
+// PolicyConfig configures grants and just-in-time access requests.
+type PolicyConfig struct {
+	// MaxGrantTTL caps every grant, including those created by approved
+	// access requests. Default 336h (14 days).
+	MaxGrantTTL time.Duration `yaml:"max_grant_ttl"`
+	// RequestExpiry is how long an access request stays pending. Default 24h.
+	RequestExpiry time.Duration `yaml:"request_expiry"`
+	// Approvals is the number of approvals an access request for an action
+	// needs, by action name, e.g. {ManagePolicy: 2}. Default 1. A permit's
+	// @approval("N") raises it for the actions it covers.
+	Approvals map[string]int `yaml:"approvals"`
 }
 
 // LogConfig configures log/slog output.
@@ -84,6 +100,7 @@ func DefaultConfig() Config {
 		Node:            host,
 		Log:             LogConfig{Level: "info", Format: "json"},
 		Audit:           audit.DefaultConfig(),
+		Policy:          PolicyConfig{MaxGrantTTL: 14 * 24 * time.Hour, RequestExpiry: 24 * time.Hour},
 	}
 }
 
@@ -164,7 +181,20 @@ func (c Config) Validate() error {
 		bad("log.format", "%q is not json or text", c.Log.Format)
 	}
 	if err := c.Audit.Validate(); err != nil {
-		bad("audit", "%v", err)
+		errs = append(errs, err)
+	}
+	if c.Policy.MaxGrantTTL < time.Minute || c.Policy.MaxGrantTTL > 365*24*time.Hour {
+		bad("policy.max_grant_ttl", "%s is out of range 1m to 8760h", c.Policy.MaxGrantTTL)
+	}
+	if c.Policy.RequestExpiry < time.Minute || c.Policy.RequestExpiry > 30*24*time.Hour {
+		bad("policy.request_expiry", "%s is out of range 1m to 720h", c.Policy.RequestExpiry)
+	}
+	for action, n := range c.Policy.Approvals {
+		if _, err := policy.ActionName(action); err != nil {
+			bad("policy.approvals", "%v", err)
+		} else if n < 1 || n > 10 {
+			bad("policy.approvals."+action, "%d is out of range 1 to 10", n)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -79,7 +79,8 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 	svc := &identity.Service{
 		Store: st, CA: ca, Node: cfg.Node, SVIDTTL: cfg.SVIDTTL, HumanSVIDTTL: cfg.HumanSVIDTTL,
 	}
-	pol := &policy.Service{Store: st, Engine: policy.NewEngine(), Node: cfg.Node}
+	pol := &policy.Service{Store: st, Engine: policy.NewEngine(), Node: cfg.Node,
+		MaxGrantTTL: cfg.Policy.MaxGrantTTL, RequestExpiry: cfg.Policy.RequestExpiry, Approvals: cfg.Policy.Approvals}
 	if err := pol.Load(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -67,8 +67,8 @@ func TestPolicyDoneWhen(t *testing.T) {
 	h.agentIn(t, "f1", "finance")
 
 	d := h.explain(t, `Agent::"s1"`, `Action::"SendMessage"`, `Agent::"f1"`)
-	if d.GetDecision() != "deny" || strings.Join(d.GetReasons(), ",") != policy.ReasonDefaultDeny {
-		t.Fatalf("s1 → f1 before the grant: %v %v, want deny because of %s", d.GetDecision(), d.GetReasons(), policy.ReasonDefaultDeny)
+	if d.GetDecision() != "deny" || strings.Join(d.GetReasons(), ",") != "scheduling-not-finance" {
+		t.Fatalf("s1 → f1 before the grant: %v %v, want deny because of %s", d.GetDecision(), d.GetReasons(), "scheduling-not-finance")
 	}
 	req, err := s1.Access.RequestAccess(ctx, connect.NewRequest(&airlockv1.RequestAccessRequest{
 		Action: "SendMessage", Resource: `Agent::"f1"`, DurationSeconds: 2, Reason: "quarterly invoice"}))
