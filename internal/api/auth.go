@@ -101,7 +101,7 @@ func (a *Authenticator) resolve(ctx context.Context, id spiffeid.ID, leaf *x509.
 	}
 	return Caller{
 		ID: id, Kind: p.Kind, Name: p.Name, Segment: p.Segment, Roles: p.Roles,
-		Serial: fmt.Sprintf("%x", leaf.SerialNumber), NotAfter: leaf.NotAfter,
+		Serial: leaf.SerialNumber.Text(16), NotAfter: leaf.NotAfter, // as %x, without fmt: this runs per call
 	}, nil
 }
 

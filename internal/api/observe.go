@@ -106,15 +106,10 @@ func noteCaller(ctx context.Context, c Caller) {
 func (o observer) done(ctx context.Context, info *callInfo, procedure string, start time.Time, err error) error {
 	reqID := RequestID(ctx)
 	code := "ok"
-	attrs := []any{"procedure", procedure, "request_id", reqID, "duration", time.Since(start)}
-	if info.caller != "" {
-		attrs = append(attrs, "caller", info.caller)
-	}
 	var out error
 	if err != nil {
 		pe := publicError(err, reqID)
 		code = pe.Code().String()
-		attrs = append(attrs, "code", code, "error", err.Error())
 		out = pe
 	}
 	// Successful calls are logged at debug level: at tens of thousands of
@@ -127,7 +122,14 @@ func (o observer) done(ctx context.Context, info *callInfo, procedure string, st
 	case err != nil:
 		level = slog.LevelInfo
 	}
-	if o.log.Enabled(ctx, level) {
+	if o.log.Enabled(ctx, level) { // build the attributes only when logging
+		attrs := []any{"procedure", procedure, "request_id", reqID, "duration", time.Since(start)}
+		if info.caller != "" {
+			attrs = append(attrs, "caller", info.caller)
+		}
+		if err != nil {
+			attrs = append(attrs, "code", code, "error", err.Error())
+		}
 		o.log.Log(ctx, level, "api call", attrs...)
 	}
 	if o.metrics != nil {

@@ -101,16 +101,25 @@ func BenchmarkWhoAmI(b *testing.B) {
 	}
 }
 
-// BenchmarkEnroll measures full enrollments (token in-process, Enroll over
-// the network), two per CPU in flight.
+// BenchmarkEnroll measures enrollments over the network, EnrollConcurrency
+// in flight: "enroll" with the join tokens made beforehand (not timed),
+// "token" with each operation creating its token in-process first.
 func BenchmarkEnroll(b *testing.B) {
 	h := startHub(b)
-	b.ResetTimer()
-	r, err := h.Enrollments(context.Background(), b.N, 2*runtime.GOMAXPROCS(0))
-	if err != nil {
-		b.Fatal(err)
-	}
-	checkThroughput(b, r)
+	b.Run("enroll", func(b *testing.B) {
+		r, err := h.Enrollments(context.Background(), b.N, bench.EnrollConcurrency)
+		if err != nil {
+			b.Fatal(err)
+		}
+		checkThroughput(b, r)
+	})
+	b.Run("token", func(b *testing.B) {
+		r, err := h.TokenEnrollments(context.Background(), b.N, bench.EnrollConcurrency)
+		if err != nil {
+			b.Fatal(err)
+		}
+		checkThroughput(b, r)
+	})
 }
 
 // BenchmarkIssueSVID measures raw CA signing on every CPU.

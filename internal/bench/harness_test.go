@@ -58,7 +58,11 @@ func TestHarnessSmoke(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, r.Enroll, nil)
+		check(t, r.TokenEnroll, nil)
 		check(t, r.CA, nil)
+		if r.Enroll.Count != 10 || r.TokenEnroll.Count != 10 {
+			t.Errorf("got %d and %d enrollments, want 10 each", r.Enroll.Count, r.TokenEnroll.Count)
+		}
 	})
 }
 

@@ -121,13 +121,26 @@ func newCSR() ([]byte, error) {
 // enroll makes a join token in-process and enrolls over the network with
 // the CA fingerprint pinned, as `airlock enroll` does.
 func (h *Hub) enroll(ctx context.Context) (*client.Identity, error) {
-	hub := h.Server.Hub()
-	token, _, err := hub.Identities.CreateToken(ctx, identity.Actor{}, agentName, 0)
+	token, err := h.createToken(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("create token: %w", err)
+		return nil, err
 	}
+	return h.enrollWith(ctx, token)
+}
+
+// createToken makes a join token for the benchmark agent in-process.
+func (h *Hub) createToken(ctx context.Context) (string, error) {
+	token, _, err := h.Server.Hub().Identities.CreateToken(ctx, identity.Actor{}, agentName, 0)
+	if err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	return token, nil
+}
+
+// enrollWith enrolls over the network with token.
+func (h *Hub) enrollWith(ctx context.Context, token string) (*client.Identity, error) {
 	return client.Enroll(ctx, client.EnrollOptions{
-		Server: h.Server.EnrollAddr(), Token: token, CAFingerprint: hub.CA.Fingerprint(),
+		Server: h.Server.EnrollAddr(), Token: token, CAFingerprint: h.Server.Hub().CA.Fingerprint(),
 	})
 }
 

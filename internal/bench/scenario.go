@@ -225,36 +225,84 @@ func (h *Hub) Latency(ctx context.Context, rate int, d time.Duration) (Latency, 
 	return l, nil
 }
 
+// EnrollConcurrency is the least number of enrollments the issuance
+// scenario keeps in flight. An enrollment spends most of its time waiting
+// for a durable commit, and a fleet of agents enrolls concurrently, so a
+// handful in flight would measure the disk's latency rather than the hub's
+// throughput.
+const EnrollConcurrency = 32
+
 // Issuance is the outcome of the issuance scenario.
 type Issuance struct {
-	// Enroll is full enrollments: a join token created in-process, then
-	// client.Enroll over the network (key generation, CSR, TLS handshake
-	// to the enrollment listener, token check, signing, two SQLite commits).
+	// Enroll is certificate issuance end to end: client.Enroll over the
+	// network (key generation, CSR, TLS handshake to the enrollment
+	// listener, token check, signing, one durable commit), with the join
+	// tokens created beforehand and not counted.
 	Enroll Throughput `json:"enroll"`
+	// TokenEnroll is the same with the join token created in-process as
+	// part of each operation (a second durable commit), as when an
+	// operator mints a token per agent.
+	TokenEnroll Throughput `json:"token_enroll"`
 	// CA is raw signing: identity.CA.IssueSVID on a parsed CSR, in-process.
 	CA Throughput `json:"ca"`
 }
 
-// Issuance runs n full enrollments, concurrency at a time, then n raw CA
-// issuances on every CPU.
+// Issuance runs n enrollments with tokens made beforehand, then n that
+// make their own tokens, each at least EnrollConcurrency at a time, then n
+// raw CA issuances on every CPU.
 func (h *Hub) Issuance(ctx context.Context, n, concurrency int) (Issuance, error) {
-	enroll, err := h.Enrollments(ctx, n, concurrency)
-	if err != nil {
-		return Issuance{}, err
+	concurrency = max(concurrency, EnrollConcurrency)
+	var r Issuance
+	var err error
+	if r.Enroll, err = h.Enrollments(ctx, n, concurrency); err != nil {
+		return r, err
 	}
-	ca, err := h.CAIssuance(ctx, n)
-	return Issuance{Enroll: enroll, CA: ca}, err
+	if r.TokenEnroll, err = h.TokenEnrollments(ctx, n, concurrency); err != nil {
+		return r, err
+	}
+	r.CA, err = h.CAIssuance(ctx, n)
+	return r, err
 }
 
-// Enrollments runs n full enrollments, concurrency at a time.
+// Enrollments creates n join tokens (concurrency at a time, not timed),
+// then runs n enrollments over the network with them, concurrency at a
+// time.
 func (h *Hub) Enrollments(ctx context.Context, n, concurrency int) (Throughput, error) {
+	tokens := make([]string, n)
+	var made atomic.Int64
+	var tt tally
+	drive(ctx, concurrency, limit{n: int64(n)}, &tt, func(ctx context.Context) (err error) {
+		i := made.Add(1) - 1
+		tokens[i], err = h.createToken(ctx)
+		return err
+	})
+	if tt.failed.Load() > 0 {
+		return Throughput{}, fmt.Errorf("create tokens: %s", tt.first)
+	}
+	var used atomic.Int64
 	var t tally
-	elapsed := drive(ctx, concurrency, limit{n: int64(n)}, &t, h.enrollOnce)
+	elapsed := drive(ctx, concurrency, limit{n: int64(n)}, &t, func(ctx context.Context) error {
+		return h.enrollOnce(ctx, tokens[used.Add(1)-1])
+	})
 	return t.throughput("enroll", concurrency, elapsed), nil
 }
 
-func (h *Hub) enrollOnce(ctx context.Context) error {
-	id, err := h.enroll(ctx)
+// TokenEnrollments runs n enrollments that each create their join token
+// in-process first, concurrency at a time.
+func (h *Hub) TokenEnrollments(ctx context.Context, n, concurrency int) (Throughput, error) {
+	var t tally
+	elapsed := drive(ctx, concurrency, limit{n: int64(n)}, &t, func(ctx context.Context) error {
+		token, err := h.createToken(ctx)
+		if err != nil {
+			return err
+		}
+		return h.enrollOnce(ctx, token)
+	})
+	return t.throughput("token+enroll", concurrency, elapsed), nil
+}
+
+func (h *Hub) enrollOnce(ctx context.Context, token string) error {
+	id, err := h.enrollWith(ctx, token)
 	if err != nil {
 		return err
 	}

@@ -112,6 +112,10 @@ type Store interface {
 	// Update runs fn in a read-write transaction; it commits if fn returns
 	// nil and rolls back otherwise. Implementations serialise conflicting
 	// updates so that a read followed by a write inside fn is atomic.
+	// An implementation may run several callers' fns in one database
+	// transaction (group commit), one at a time, each rolled back alone if
+	// it fails; fn then sees earlier fns' writes, as it would if they had
+	// committed first. If fn panics, Update panics with the same value.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
@@ -121,6 +125,7 @@ type Store interface {
 // Tx is the set of operations available inside a transaction.
 type Tx interface {
 	PolicyTx
+	MessageTx
 
 	// CreatePrincipal inserts p; ErrExists if (Kind, Name) is taken.
 	CreatePrincipal(p Principal) error

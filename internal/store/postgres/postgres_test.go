@@ -242,3 +242,7 @@ func TestUpgradeBackfillsAuditTree(t *testing.T) {
 func BenchmarkAppendBatched(b *testing.B) {
 	storetest.BenchAppendBatched(b, open(b, freshSchema(b)))
 }
+
+func BenchmarkUpdateParallel(b *testing.B) {
+	storetest.BenchUpdateParallel(b, open(b, freshSchema(b)))
+}

@@ -7,6 +7,11 @@
 // begins with BEGIN IMMEDIATE, which serialises them within the process
 // and, through SQLite's lock, across processes; reads use a separate pool
 // and run concurrently with the writer.
+//
+// Concurrent Updates share transactions (group commit, see batch.go): one
+// writer goroutine runs queued fns one at a time, each in its own
+// savepoint, and commits them together, so a burst of N small Updates
+// costs one fsync rather than N.
 package sqlite
 
 import (
@@ -45,6 +50,10 @@ type Store struct {
 	writer *sql.DB // one connection, BEGIN IMMEDIATE
 	reader *sql.DB // query_only connections
 
+	queue   chan *request // Updates waiting for the writer goroutine
+	quit    chan struct{} // closed by Close to stop the writer
+	stopped chan struct{} // closed by the writer when it exits
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -72,8 +81,11 @@ func open(ctx context.Context, path string) (*Store, error) {
 	if err := createFile(abs); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path}
-	if s.writer, err = openDB(ctx, abs, 1, "synchronous(FULL)", "foreign_keys(1)"); err != nil {
+	s := &Store{path: path, queue: make(chan *request, maxBatch),
+		quit: make(chan struct{}), stopped: make(chan struct{})}
+	if s.writer, err = openDB(ctx, abs, 1, "synchronous(FULL)", "foreign_keys(1)",
+		// Keep each Update's savepoint journal in memory, not a temp file.
+		"temp_store(MEMORY)"); err != nil {
 		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -85,6 +97,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 		s.writer.Close()
 		return nil, err
 	}
+	go s.runWriter()
 	return s, nil
 }
 
@@ -176,13 +189,6 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	})
 }
 
-// Update implements store.Store.
-func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	return s.write(ctx, func(q sqlstore.Querier) error {
-		return sqlstore.Run(ctx, dialect, q, fn)
-	})
-}
-
 // Ping implements store.Store.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := checkDB(ctx, s.reader); err != nil {
@@ -191,9 +197,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database. It is safe to call more than once.
+// Close waits for the Update being run, if any, and closes the database.
+// Updates that have not started fail. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.stopped
 		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("close sqlite %s: %w", s.path, s.closeErr)

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Approvals", testApprovals},
 		{"ApprovalRace", testApprovalRace},
 		{"ConcurrentAppends", testConcurrentAppends},
+		{"ConcurrentFailures", testConcurrentFailures},
 		{"AuditWriteInView", testAuditWriteInView},
 		{"RollbackOnError", testRollbackOnError},
 		{"RollbackOnPanic", testRollbackOnPanic},

@@ -31,11 +31,29 @@ func NewTx(ctx context.Context, d *Dialect, q Querier) *Tx {
 // The caller commits q's transaction if Run returns nil and rolls it back
 // otherwise.
 func Run(ctx context.Context, d *Dialect, q Querier, fn func(store.Tx) error) error {
-	tx := NewTx(ctx, d, q)
+	return NewTx(ctx, d, q).Run(fn)
+}
+
+// Run calls fn with tx and then flushes tx's buffered writes.
+func (tx *Tx) Run(fn func(store.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
 	return tx.Flush()
+}
+
+// Next returns a Tx for ctx over the same transaction that starts with
+// tx's cached view of the audit log (tree size and hashes), which saves
+// reading them again. It is for running several fns in one transaction,
+// each in its own savepoint: call it only once tx.Run has returned nil, so
+// nothing is pending, and never on a Tx whose writes, or whose successor's
+// writes, were rolled back — the two share the cache, so after a rollback
+// start again with NewTx.
+func (tx *Tx) Next(ctx context.Context) *Tx {
+	if tx.audit.err != nil || len(tx.audit.events) > 0 || len(tx.audit.stored) > 0 {
+		return NewTx(ctx, tx.d, tx.q)
+	}
+	return &Tx{ctx: ctx, d: tx.d, q: tx.q, audit: auditLog{size: tx.audit.size, hashes: tx.audit.hashes}}
 }
 
 func (tx *Tx) exec(query string, args ...any) (int64, error) {

@@ -1,0 +1,85 @@
+package store
+
+import "time"
+
+// MessageState is where a message is in its mailbox.
+type MessageState string
+
+const (
+	// MessageHeld: waiting for approval; not delivered.
+	MessageHeld MessageState = "held"
+	// MessageReady: deliverable when VisibleAt has passed (new, or its
+	// lease ran out and it waits for redelivery).
+	MessageReady MessageState = "ready"
+	// MessageAcked: delivered and acknowledged; kept for idempotency and
+	// audit until purged.
+	MessageAcked MessageState = "acked"
+	// MessageDead: moved to the dead-letter queue after MaxAttempts.
+	MessageDead MessageState = "dead"
+)
+
+// Message is one stored envelope. Body and Headers are ciphertext sealed
+// with the recipient's key; the hub never stores them in plaintext.
+type Message struct {
+	ID          string // time-ordered (UUIDv7), unique
+	Seq         int64  // assigned by the store: FIFO order within the store
+	Mailbox     string // e.g. "agent/a2"
+	Sender      string // SPIFFE ID, from the mTLS identity
+	Recipient   string // SPIFFE ID
+	Subject     string
+	ContentType string
+	Thread      string
+	ReplyTo     string
+	Headers     []byte // sealed
+	Body        []byte // sealed
+	Signature   []byte // sender's signature over the canonical envelope
+	SenderChain [][]byte
+	Size        int64 // plaintext body size, for quotas
+	KeyID       uint32
+	Created     time.Time
+	State       MessageState
+	Attempts    int
+	VisibleAt   time.Time // not delivered before this (lease / backoff)
+	Idempotency string    // sender's idempotency key, "" if none
+}
+
+// MailboxUsage is what a mailbox holds that counts against its quota:
+// messages not yet acknowledged (held, ready, leased, dead).
+type MailboxUsage struct {
+	Messages int64
+	Bytes    int64
+}
+
+// MessageTx holds the message operations of Tx.
+type MessageTx interface {
+	// PutMessage stores m and returns its Seq; ErrExists if m.ID is taken.
+	PutMessage(m Message) (int64, error)
+	// Message returns one message; ErrNotFound if absent.
+	Message(id string) (Message, error)
+	// MessageByIdempotency returns the message sender stored with key
+	// created at or after since; ErrNotFound if none.
+	MessageByIdempotency(sender, key string, since time.Time) (Message, error)
+	// LeaseMessages returns up to n ready messages of mailbox whose
+	// VisibleAt <= now, oldest Seq first, and leases them: VisibleAt =
+	// now+lease, Attempts+1. Messages whose Attempts already reached
+	// maxAttempts are moved to MessageDead instead of being returned.
+	LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) ([]Message, error)
+	// AckMessage marks a message of mailbox acked; ErrNotFound if mailbox
+	// has no such message, ErrConflict if it is not ready (e.g. already acked).
+	AckMessage(mailbox, id string, at time.Time) error
+	// ListMessages returns messages of mailbox in state, oldest first,
+	// without leasing them (at most limit; 0 means no limit).
+	ListMessages(mailbox string, state MessageState, limit int) ([]Message, error)
+	// SetMessageState moves a message to state with VisibleAt (requeue from
+	// dead, release a held message); ErrNotFound if absent.
+	SetMessageState(id string, state MessageState, visibleAt time.Time) error
+	// RewriteMessage replaces the sealed Headers and Body and KeyID of a
+	// message (key rotation rewrap, shredding); ErrNotFound if absent.
+	RewriteMessage(id string, headers, body []byte, keyID uint32) error
+	// Usage returns what mailbox holds against its quota.
+	Usage(mailbox string) (MailboxUsage, error)
+	// DeleteBlob removes a named blob; no error if absent. Used to destroy
+	// keysets (crypto-shredding); the store must not keep the old bytes in
+	// free pages (SQLite: secure_delete).
+	DeleteBlob(name string) error
+}
