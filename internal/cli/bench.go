@@ -45,6 +45,7 @@ the CPUs with the hub, so figures are a lower bound for a dedicated hub.
 See docs/performance.md for targets and reference figures.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneRuntime() // the hub under test runs as it would under airlock serve
 			if !slices.Contains(benchScenarios, f.scenario) {
 				return fmt.Errorf("--scenario must be one of %v, not %q", benchScenarios, f.scenario)
 			}

@@ -38,6 +38,7 @@ Not for production: use ` + "`airlock init`" + ` and ` + "`airlock serve --confi
 			cfg := server.DefaultConfig()
 			cfg.Log.Format = "text"
 			f.apply(&cfg)
+			tuneRuntime()
 			srv := &server.Server{Config: cfg, Log: newLogger(cfg.Log, a.errOut)}
 			return runUntilDone(cmd.Context(), srv, func() error {
 				dir, err := issueAdmin(cmd.Context(), srv.Hub(), cfg, "https://"+srv.APIAddr())

@@ -73,6 +73,7 @@ have been prepared with ` + "`airlock init`" + `. Stops gracefully on SIGTERM or
 			if _, err := os.Stat(cfg.KEKPath()); err != nil {
 				return fmt.Errorf("no key-encryption key at %s: run `airlock init --data %s` first", cfg.KEKPath(), cfg.DataDir)
 			}
+			tuneRuntime()
 			srv := &server.Server{Config: cfg, Log: newLogger(cfg.Log, a.errOut)}
 			return runUntilDone(cmd.Context(), srv, nil)
 		},
