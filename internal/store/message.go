@@ -57,21 +57,26 @@ type MessageTx interface {
 	// Message returns one message; ErrNotFound if absent.
 	Message(id string) (Message, error)
 	// MessageByIdempotency returns the message sender stored with key
-	// created at or after since; ErrNotFound if none.
+	// created at or after since (the newest if several); ErrNotFound if
+	// none. The empty key never matches.
 	MessageByIdempotency(sender, key string, since time.Time) (Message, error)
 	// LeaseMessages returns up to n ready messages of mailbox whose
 	// VisibleAt <= now, oldest Seq first, and leases them: VisibleAt =
 	// now+lease, Attempts+1. Messages whose Attempts already reached
-	// maxAttempts are moved to MessageDead instead of being returned.
+	// maxAttempts are moved to MessageDead instead of being returned, and
+	// the search goes on to fill n; maxAttempts <= 0 means no limit.
 	LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) ([]Message, error)
-	// AckMessage marks a message of mailbox acked; ErrNotFound if mailbox
-	// has no such message, ErrConflict if it is not ready (e.g. already acked).
+	// AckMessage marks a message of mailbox acked, leased or not, and
+	// records at; ErrNotFound if mailbox has no such message, ErrConflict
+	// if it is not ready (already acked, held or dead).
 	AckMessage(mailbox, id string, at time.Time) error
 	// ListMessages returns messages of mailbox in state, oldest first,
 	// without leasing them (at most limit; 0 means no limit).
 	ListMessages(mailbox string, state MessageState, limit int) ([]Message, error)
 	// SetMessageState moves a message to state with VisibleAt (requeue from
-	// dead, release a held message); ErrNotFound if absent.
+	// dead, release a held message); ErrNotFound if absent. Moving a
+	// message out of MessageDead resets Attempts to 0, so a requeued
+	// message gets maxAttempts fresh deliveries.
 	SetMessageState(id string, state MessageState, visibleAt time.Time) error
 	// RewriteMessage replaces the sealed Headers and Body and KeyID of a
 	// message (key rotation rewrap, shredding); ErrNotFound if absent.

@@ -3,7 +3,10 @@
 // node.
 //
 // The database runs in WAL mode with synchronous=FULL, so a committed
-// Update survives a crash. All writes go through one connection that
+// Update survives a crash, and with secure_delete, so deleted and
+// overwritten data (destroyed keysets, rewrapped message ciphertext) is
+// zeroed in the database file rather than left in free pages; the old
+// page images can remain in the -wal file until a checkpoint reuses it. All writes go through one connection that
 // begins with BEGIN IMMEDIATE, which serialises them within the process
 // and, through SQLite's lock, across processes; reads use a separate pool
 // and run concurrently with the writer.
@@ -118,6 +121,9 @@ func openDB(ctx context.Context, abs string, conns int, pragmas ...string) (*sql
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
+	// Overwrite deleted content with zeros, so destroyed keysets and
+	// rewritten message ciphertext do not linger in free pages.
+	q.Add("_pragma", "secure_delete(ON)")
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -233,4 +234,45 @@ func TestUpgradeRefusesGap(t *testing.T) {
 
 func BenchmarkAppendBatched(b *testing.B) {
 	storetest.BenchAppendBatched(b, openTemp(b, filepath.Join(b.TempDir(), "hub.db")))
+}
+
+// TestSecureDelete: a deleted blob and a message's overwritten ciphertext
+// must not survive in the database file (crypto-shredding).
+func TestSecureDelete(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s := openTemp(t, path)
+	keyset := bytes.Repeat([]byte("KEYSET-SECRET-"), 400) // spills to overflow pages
+	sealed := bytes.Repeat([]byte("OLD-CIPHERTEXT-"), 50) // fits in its page
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		if err := tx.PutBlob("keyset/a2", keyset); err != nil {
+			return err
+		}
+		_, err := tx.PutMessage(store.Message{ID: "m1", Mailbox: "agent/a2", Body: sealed,
+			State: store.MessageReady, Created: time.Now(), VisibleAt: time.Now()})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		if err := tx.DeleteBlob("keyset/a2"); err != nil {
+			return err
+		}
+		return tx.RewriteMessage("m1", nil, []byte("new"), 2)
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if err := s.Close(); err != nil { // checkpoints the WAL into the file
+		t.Fatalf("Close: %v", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range map[string][]byte{"deleted blob": keyset[:14], "rewritten body": sealed[:15]} {
+		if bytes.Contains(data, secret) {
+			t.Errorf("%s: %q still in the database file", name, secret)
+		}
+	}
 }

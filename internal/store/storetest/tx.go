@@ -33,6 +33,9 @@ func writeAll(tx store.Tx) error {
 	if err := tx.AddApproval(approval("ghost", "ghost", true, base)); err != nil {
 		return err
 	}
+	if _, err := tx.PutMessage(message("ghost", "agent/ghost")); err != nil {
+		return err
+	}
 	_, err := tx.AppendEvent(sampleEvents[0])
 	return err
 }
@@ -56,6 +59,12 @@ func checkNothingWritten(t *testing.T, s store.Store) {
 		as, err := tx.Approvals("ghost")
 		if len(as) != 0 || err != nil {
 			t.Errorf("approvals: got %d, %v; want 0, nil", len(as), err)
+		}
+		_, err = tx.Message("ghost")
+		wantErr(t, "get message", err, store.ErrNotFound)
+		u, err := tx.Usage("agent/ghost")
+		if u != (store.MailboxUsage{}) || err != nil {
+			t.Errorf("usage: got %+v, %v; want zero, nil", u, err)
 		}
 		es, err := tx.Events(store.EventFilter{})
 		if len(es) != 0 || err != nil {

@@ -1,28 +1,211 @@
 package sqlstore
 
 import (
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/airlock-hub/airlock/internal/store"
 )
 
-// errNoMessages: the message tables are not implemented yet.
-var errNoMessages = errors.New("messages are not supported by this store version yet")
+// messageCols are the messages columns the Message type maps to, in
+// scanMessage's order. acked is written by AckMessage only.
+const messageCols = `seq, id, mailbox, sender, recipient, subject, content_type, thread, reply_to,
+	headers, body, signature, sender_chain, size, key_id, created, state, attempts, visible_at, idempotency`
 
-func (tx *Tx) PutMessage(store.Message) (int64, error) { return 0, errNoMessages }
-func (tx *Tx) Message(string) (store.Message, error)   { return store.Message{}, errNoMessages }
-func (tx *Tx) MessageByIdempotency(string, string, time.Time) (store.Message, error) {
-	return store.Message{}, errNoMessages
+// validState reports an error for a state the schema does not allow, so
+// callers get a clear message rather than a constraint failure.
+func validState(s store.MessageState) error {
+	switch s {
+	case store.MessageHeld, store.MessageReady, store.MessageAcked, store.MessageDead:
+		return nil
+	}
+	return fmt.Errorf("unknown message state %q", s)
 }
-func (tx *Tx) LeaseMessages(string, time.Time, time.Duration, int, int) ([]store.Message, error) {
-	return nil, errNoMessages
+
+// PutMessage implements store.Tx. Seq is the next number after the largest
+// one stored; writes are serialised, so seqs follow commit order. m.Seq is
+// ignored.
+func (tx *Tx) PutMessage(m store.Message) (int64, error) {
+	if err := validState(m.State); err != nil {
+		return 0, fmt.Errorf("put message %s: %w", m.ID, err)
+	}
+	var seq int64
+	err := tx.queryRow(`SELECT COALESCE(MAX(seq), 0) + 1 FROM messages`, nil,
+		func(r Rows) error { return r.Scan(&seq) })
+	if err != nil {
+		return 0, fmt.Errorf("put message %s: %w", m.ID, err)
+	}
+	err = tx.insert("message "+m.ID,
+		`INSERT INTO messages (`+messageCols+`)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		seq, m.ID, m.Mailbox, m.Sender, m.Recipient, m.Subject, m.ContentType, m.Thread, m.ReplyTo,
+		bytesArg(m.Headers), bytesArg(m.Body), bytesArg(m.Signature), chainArg(m.SenderChain),
+		m.Size, int64(m.KeyID), tx.d.timeArg(m.Created), string(m.State), m.Attempts,
+		tx.d.timeArg(m.VisibleAt), m.Idempotency)
+	if err != nil {
+		return 0, err
+	}
+	return seq, nil
 }
-func (tx *Tx) AckMessage(string, string, time.Time) error { return errNoMessages }
-func (tx *Tx) ListMessages(string, store.MessageState, int) ([]store.Message, error) {
-	return nil, errNoMessages
+
+func scanMessage(r Rows) (store.Message, error) {
+	var m store.Message
+	var keyID int64
+	var state string
+	err := r.Scan(&m.Seq, &m.ID, &m.Mailbox, &m.Sender, &m.Recipient, &m.Subject, &m.ContentType,
+		&m.Thread, &m.ReplyTo, &m.Headers, &m.Body, &m.Signature, chainDest{&m.SenderChain},
+		&m.Size, &keyID, timeDest{&m.Created}, &state, &m.Attempts, timeDest{&m.VisibleAt}, &m.Idempotency)
+	m.KeyID, m.State = uint32(keyID), store.MessageState(state)
+	return m, err
 }
-func (tx *Tx) SetMessageState(string, store.MessageState, time.Time) error { return errNoMessages }
-func (tx *Tx) RewriteMessage(string, []byte, []byte, uint32) error         { return errNoMessages }
-func (tx *Tx) Usage(string) (store.MailboxUsage, error)                    { return store.MailboxUsage{}, errNoMessages }
-func (tx *Tx) DeleteBlob(string) error                                     { return errNoMessages }
+
+// queryMessages runs a query selecting messageCols and returns the rows.
+func (tx *Tx) queryMessages(query string, args ...any) ([]store.Message, error) {
+	var ms []store.Message
+	err := tx.queryAll(query, args, func(r Rows) error {
+		m, err := scanMessage(r)
+		ms = append(ms, m)
+		return err
+	})
+	return ms, err
+}
+
+// queryMessage runs a query selecting messageCols and returns its one row,
+// or store.ErrNotFound.
+func (tx *Tx) queryMessage(query string, args ...any) (store.Message, error) {
+	var m store.Message
+	err := tx.queryRow(query, args, func(r Rows) (err error) {
+		m, err = scanMessage(r)
+		return err
+	})
+	return m, err
+}
+
+// Message implements store.Tx.
+func (tx *Tx) Message(id string) (store.Message, error) {
+	m, err := tx.queryMessage(`SELECT `+messageCols+` FROM messages WHERE id = ?`, id)
+	if err != nil {
+		return store.Message{}, fmt.Errorf("get message %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// MessageByIdempotency implements store.Tx. The empty key is no key: it
+// never matches. Should several messages match, the newest (largest Seq)
+// is returned.
+func (tx *Tx) MessageByIdempotency(sender, key string, since time.Time) (store.Message, error) {
+	if key == "" {
+		return store.Message{}, fmt.Errorf("get message by idempotency key: empty key: %w", store.ErrNotFound)
+	}
+	// The literal idempotency <> '' lets the partial index serve the query.
+	m, err := tx.queryMessage(`SELECT `+messageCols+` FROM messages
+		WHERE sender = ? AND idempotency = ? AND idempotency <> '' AND created >= ?
+		ORDER BY seq DESC LIMIT 1`, sender, key, tx.d.timeArg(since))
+	if err != nil {
+		return store.Message{}, fmt.Errorf("get message by idempotency key %s of %s: %w", key, sender, err)
+	}
+	return m, nil
+}
+
+// AckMessage implements store.Tx. at is kept in the acked column, for
+// purging acknowledged messages later. The update is conditional on the
+// message being ready, so two transactions can never both ack it.
+func (tx *Tx) AckMessage(mailbox, id string, at time.Time) error {
+	n, err := tx.exec(`UPDATE messages SET state = ?, acked = ?
+		WHERE id = ? AND mailbox = ? AND state = ?`,
+		string(store.MessageAcked), tx.d.timeArg(at), id, mailbox, string(store.MessageReady))
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+		if m, gerr := tx.Message(id); gerr == nil && m.Mailbox == mailbox {
+			err = store.ErrConflict
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("ack message %s in %s: %w", id, mailbox, err)
+	}
+	return nil
+}
+
+// ListMessages implements store.Tx.
+func (tx *Tx) ListMessages(mailbox string, state store.MessageState, limit int) ([]store.Message, error) {
+	query := `SELECT ` + messageCols + ` FROM messages WHERE mailbox = ? AND state = ? ORDER BY seq`
+	args := []any{mailbox, string(state)}
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, int64(limit))
+	}
+	ms, err := tx.queryMessages(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s messages of %s: %w", state, mailbox, err)
+	}
+	return ms, nil
+}
+
+// SetMessageState implements store.Tx. Moving a message out of
+// store.MessageDead resets its Attempts to 0, so a requeued message gets
+// a fresh set of delivery attempts instead of going straight back to the
+// dead-letter queue at its next lease.
+func (tx *Tx) SetMessageState(id string, state store.MessageState, visibleAt time.Time) error {
+	err := validState(state)
+	if err == nil {
+		attempts := `attempts`
+		if state != store.MessageDead {
+			attempts = `CASE WHEN state = '` + string(store.MessageDead) + `' THEN 0 ELSE attempts END`
+		}
+		var n int64
+		n, err = tx.exec(`UPDATE messages SET attempts = `+attempts+`, state = ?, visible_at = ? WHERE id = ?`,
+			string(state), tx.d.timeArg(visibleAt), id)
+		if err == nil && n == 0 {
+			err = store.ErrNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("set message %s state %s: %w", id, state, err)
+	}
+	return nil
+}
+
+// RewriteMessage implements store.Tx.
+func (tx *Tx) RewriteMessage(id string, headers, body []byte, keyID uint32) error {
+	n, err := tx.exec(`UPDATE messages SET headers = ?, body = ?, key_id = ? WHERE id = ?`,
+		bytesArg(headers), bytesArg(body), int64(keyID), id)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("rewrite message %s: %w", id, err)
+	}
+	return nil
+}
+
+// Usage implements store.Tx.
+func (tx *Tx) Usage(mailbox string) (store.MailboxUsage, error) {
+	var u store.MailboxUsage
+	err := tx.queryRow(`SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM messages
+		WHERE mailbox = ? AND state IN (?, ?, ?)`,
+		[]any{mailbox, string(store.MessageHeld), string(store.MessageReady), string(store.MessageDead)},
+		func(r Rows) error { return r.Scan(&u.Messages, &u.Bytes) })
+	if err != nil {
+		return store.MailboxUsage{}, fmt.Errorf("usage of %s: %w", mailbox, err)
+	}
+	return u, nil
+}
+
+// DeleteBlob implements store.Tx. The SQLite store runs with
+// secure_delete, so the deleted bytes are overwritten in the database
+// file; PostgreSQL keeps them in a dead tuple until VACUUM.
+func (tx *Tx) DeleteBlob(name string) error {
+	if _, err := tx.exec(`DELETE FROM blobs WHERE name = ?`, name); err != nil {
+		return fmt.Errorf("delete blob %s: %w", name, err)
+	}
+	return nil
+}
+
+// seqList returns a placeholder list for seqs and the matching arguments.
+func seqList(seqs []int64) (string, []any) {
+	args := make([]any, len(seqs))
+	for i, s := range seqs {
+		args[i] = s
+	}
+	return `(` + placeholders(len(seqs)) + `)`, args
+}

@@ -77,3 +77,38 @@ func bytesArg(b []byte) []byte {
 	}
 	return b
 }
+
+// chainDest scans a certificate chain stored as a JSON array of base64
+// strings; an empty array becomes nil.
+type chainDest struct{ c *[][]byte }
+
+func (d chainDest) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("scan certificate chain: unsupported type %T", src)
+	}
+	var c [][]byte
+	if err := json.Unmarshal(b, &c); err != nil {
+		return fmt.Errorf("scan certificate chain: %w", err)
+	}
+	if len(c) == 0 {
+		c = nil
+	}
+	*d.c = c
+	return nil
+}
+
+// chainArg encodes a certificate chain as a JSON array of base64 strings;
+// nil becomes "[]".
+func chainArg(c [][]byte) string {
+	if len(c) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(c) // cannot fail for [][]byte
+	return string(b)
+}
