@@ -8,6 +8,11 @@
 // The development provider is FileKEK: a Tink AES-256-GCM keyset in a 0600
 // file. Production providers (passphrase, PKCS#11, Vault Transit) implement
 // the same interface.
+//
+// Keyring keeps one Tink AEAD keyset per owner (an agent, a topic), wrapped
+// by a KEK in a KeysetStore: Seal and Open data with it, Rotate adds and
+// promotes a key, and Shred destroys the keyset, crypto-shredding everything
+// sealed for that owner.
 package keys
 
 import (
