@@ -751,6 +751,110 @@ func (x *CreateTokenResponse) GetAgent() string {
 	return ""
 }
 
+type DeleteAgentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Shred         bool                   `protobuf:"varint,2,opt,name=shred,proto3" json:"shred,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAgentRequest) Reset() {
+	*x = DeleteAgentRequest{}
+	mi := &file_airlock_v1_admin_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAgentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAgentRequest) ProtoMessage() {}
+
+func (x *DeleteAgentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_airlock_v1_admin_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAgentRequest.ProtoReflect.Descriptor instead.
+func (*DeleteAgentRequest) Descriptor() ([]byte, []int) {
+	return file_airlock_v1_admin_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DeleteAgentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteAgentRequest) GetShred() bool {
+	if x != nil {
+		return x.Shred
+	}
+	return false
+}
+
+type DeleteAgentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Agent         *Agent                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	Shredded      bool                   `protobuf:"varint,2,opt,name=shredded,proto3" json:"shredded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAgentResponse) Reset() {
+	*x = DeleteAgentResponse{}
+	mi := &file_airlock_v1_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAgentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAgentResponse) ProtoMessage() {}
+
+func (x *DeleteAgentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_airlock_v1_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAgentResponse.ProtoReflect.Descriptor instead.
+func (*DeleteAgentResponse) Descriptor() ([]byte, []int) {
+	return file_airlock_v1_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DeleteAgentResponse) GetAgent() *Agent {
+	if x != nil {
+		return x.Agent
+	}
+	return nil
+}
+
+func (x *DeleteAgentResponse) GetShredded() bool {
+	if x != nil {
+		return x.Shredded
+	}
+	return false
+}
+
 var File_airlock_v1_admin_proto protoreflect.FileDescriptor
 
 const file_airlock_v1_admin_proto_rawDesc = "" +
@@ -798,7 +902,13 @@ const file_airlock_v1_admin_proto_rawDesc = "" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x129\n" +
 	"\n" +
 	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x14\n" +
-	"\x05agent\x18\x03 \x01(\tR\x05agent2\xc9\x04\n" +
+	"\x05agent\x18\x03 \x01(\tR\x05agent\">\n" +
+	"\x12DeleteAgentRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05shred\x18\x02 \x01(\bR\x05shred\"Z\n" +
+	"\x13DeleteAgentResponse\x12'\n" +
+	"\x05agent\x18\x01 \x01(\v2\x11.airlock.v1.AgentR\x05agent\x12\x1a\n" +
+	"\bshredded\x18\x02 \x01(\bR\bshredded2\x9b\x05\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateAgent\x12\x1e.airlock.v1.CreateAgentRequest\x1a\x1f.airlock.v1.CreateAgentResponse\"\x00\x12J\n" +
 	"\bGetAgent\x12\x1b.airlock.v1.GetAgentRequest\x1a\x1c.airlock.v1.GetAgentResponse\"\x03\x90\x02\x01\x12P\n" +
@@ -807,7 +917,8 @@ const file_airlock_v1_admin_proto_rawDesc = "" +
 	"\fSuspendAgent\x12\x1f.airlock.v1.SuspendAgentRequest\x1a .airlock.v1.SuspendAgentResponse\"\x00\x12P\n" +
 	"\vResumeAgent\x12\x1e.airlock.v1.ResumeAgentRequest\x1a\x1f.airlock.v1.ResumeAgentResponse\"\x00\x12P\n" +
 	"\vRevokeAgent\x12\x1e.airlock.v1.RevokeAgentRequest\x1a\x1f.airlock.v1.RevokeAgentResponse\"\x00\x12P\n" +
-	"\vCreateToken\x12\x1e.airlock.v1.CreateTokenRequest\x1a\x1f.airlock.v1.CreateTokenResponse\"\x00B9Z7github.com/airlock-hub/airlock/gen/airlock/v1;airlockv1b\x06proto3"
+	"\vCreateToken\x12\x1e.airlock.v1.CreateTokenRequest\x1a\x1f.airlock.v1.CreateTokenResponse\"\x00\x12P\n" +
+	"\vDeleteAgent\x12\x1e.airlock.v1.DeleteAgentRequest\x1a\x1f.airlock.v1.DeleteAgentResponse\"\x00B9Z7github.com/airlock-hub/airlock/gen/airlock/v1;airlockv1b\x06proto3"
 
 var (
 	file_airlock_v1_admin_proto_rawDescOnce sync.Once
@@ -821,7 +932,7 @@ func file_airlock_v1_admin_proto_rawDescGZIP() []byte {
 	return file_airlock_v1_admin_proto_rawDescData
 }
 
-var file_airlock_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_airlock_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_airlock_v1_admin_proto_goTypes = []any{
 	(*Agent)(nil),                 // 0: airlock.v1.Agent
 	(*CreateAgentRequest)(nil),    // 1: airlock.v1.CreateAgentRequest
@@ -838,37 +949,42 @@ var file_airlock_v1_admin_proto_goTypes = []any{
 	(*RevokeAgentResponse)(nil),   // 12: airlock.v1.RevokeAgentResponse
 	(*CreateTokenRequest)(nil),    // 13: airlock.v1.CreateTokenRequest
 	(*CreateTokenResponse)(nil),   // 14: airlock.v1.CreateTokenResponse
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(*DeleteAgentRequest)(nil),    // 15: airlock.v1.DeleteAgentRequest
+	(*DeleteAgentResponse)(nil),   // 16: airlock.v1.DeleteAgentResponse
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
 }
 var file_airlock_v1_admin_proto_depIdxs = []int32{
-	15, // 0: airlock.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
-	15, // 1: airlock.v1.Agent.updated_at:type_name -> google.protobuf.Timestamp
+	17, // 0: airlock.v1.Agent.created_at:type_name -> google.protobuf.Timestamp
+	17, // 1: airlock.v1.Agent.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: airlock.v1.CreateAgentResponse.agent:type_name -> airlock.v1.Agent
 	0,  // 3: airlock.v1.GetAgentResponse.agent:type_name -> airlock.v1.Agent
 	0,  // 4: airlock.v1.ListAgentsResponse.agents:type_name -> airlock.v1.Agent
 	0,  // 5: airlock.v1.SuspendAgentResponse.agent:type_name -> airlock.v1.Agent
 	0,  // 6: airlock.v1.ResumeAgentResponse.agent:type_name -> airlock.v1.Agent
 	0,  // 7: airlock.v1.RevokeAgentResponse.agent:type_name -> airlock.v1.Agent
-	15, // 8: airlock.v1.CreateTokenResponse.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 9: airlock.v1.AdminService.CreateAgent:input_type -> airlock.v1.CreateAgentRequest
-	3,  // 10: airlock.v1.AdminService.GetAgent:input_type -> airlock.v1.GetAgentRequest
-	5,  // 11: airlock.v1.AdminService.ListAgents:input_type -> airlock.v1.ListAgentsRequest
-	7,  // 12: airlock.v1.AdminService.SuspendAgent:input_type -> airlock.v1.SuspendAgentRequest
-	9,  // 13: airlock.v1.AdminService.ResumeAgent:input_type -> airlock.v1.ResumeAgentRequest
-	11, // 14: airlock.v1.AdminService.RevokeAgent:input_type -> airlock.v1.RevokeAgentRequest
-	13, // 15: airlock.v1.AdminService.CreateToken:input_type -> airlock.v1.CreateTokenRequest
-	2,  // 16: airlock.v1.AdminService.CreateAgent:output_type -> airlock.v1.CreateAgentResponse
-	4,  // 17: airlock.v1.AdminService.GetAgent:output_type -> airlock.v1.GetAgentResponse
-	6,  // 18: airlock.v1.AdminService.ListAgents:output_type -> airlock.v1.ListAgentsResponse
-	8,  // 19: airlock.v1.AdminService.SuspendAgent:output_type -> airlock.v1.SuspendAgentResponse
-	10, // 20: airlock.v1.AdminService.ResumeAgent:output_type -> airlock.v1.ResumeAgentResponse
-	12, // 21: airlock.v1.AdminService.RevokeAgent:output_type -> airlock.v1.RevokeAgentResponse
-	14, // 22: airlock.v1.AdminService.CreateToken:output_type -> airlock.v1.CreateTokenResponse
-	16, // [16:23] is the sub-list for method output_type
-	9,  // [9:16] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	17, // 8: airlock.v1.CreateTokenResponse.expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 9: airlock.v1.DeleteAgentResponse.agent:type_name -> airlock.v1.Agent
+	1,  // 10: airlock.v1.AdminService.CreateAgent:input_type -> airlock.v1.CreateAgentRequest
+	3,  // 11: airlock.v1.AdminService.GetAgent:input_type -> airlock.v1.GetAgentRequest
+	5,  // 12: airlock.v1.AdminService.ListAgents:input_type -> airlock.v1.ListAgentsRequest
+	7,  // 13: airlock.v1.AdminService.SuspendAgent:input_type -> airlock.v1.SuspendAgentRequest
+	9,  // 14: airlock.v1.AdminService.ResumeAgent:input_type -> airlock.v1.ResumeAgentRequest
+	11, // 15: airlock.v1.AdminService.RevokeAgent:input_type -> airlock.v1.RevokeAgentRequest
+	13, // 16: airlock.v1.AdminService.CreateToken:input_type -> airlock.v1.CreateTokenRequest
+	15, // 17: airlock.v1.AdminService.DeleteAgent:input_type -> airlock.v1.DeleteAgentRequest
+	2,  // 18: airlock.v1.AdminService.CreateAgent:output_type -> airlock.v1.CreateAgentResponse
+	4,  // 19: airlock.v1.AdminService.GetAgent:output_type -> airlock.v1.GetAgentResponse
+	6,  // 20: airlock.v1.AdminService.ListAgents:output_type -> airlock.v1.ListAgentsResponse
+	8,  // 21: airlock.v1.AdminService.SuspendAgent:output_type -> airlock.v1.SuspendAgentResponse
+	10, // 22: airlock.v1.AdminService.ResumeAgent:output_type -> airlock.v1.ResumeAgentResponse
+	12, // 23: airlock.v1.AdminService.RevokeAgent:output_type -> airlock.v1.RevokeAgentResponse
+	14, // 24: airlock.v1.AdminService.CreateToken:output_type -> airlock.v1.CreateTokenResponse
+	16, // 25: airlock.v1.AdminService.DeleteAgent:output_type -> airlock.v1.DeleteAgentResponse
+	18, // [18:26] is the sub-list for method output_type
+	10, // [10:18] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_airlock_v1_admin_proto_init() }
@@ -882,7 +998,7 @@ func file_airlock_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_airlock_v1_admin_proto_rawDesc), len(file_airlock_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -52,6 +52,9 @@ const (
 	// AdminServiceCreateTokenProcedure is the fully-qualified name of the AdminService's CreateToken
 	// RPC.
 	AdminServiceCreateTokenProcedure = "/airlock.v1.AdminService/CreateToken"
+	// AdminServiceDeleteAgentProcedure is the fully-qualified name of the AdminService's DeleteAgent
+	// RPC.
+	AdminServiceDeleteAgentProcedure = "/airlock.v1.AdminService/DeleteAgent"
 )
 
 // AdminServiceClient is a client for the airlock.v1.AdminService service.
@@ -63,6 +66,9 @@ type AdminServiceClient interface {
 	ResumeAgent(context.Context, *connect.Request[v1.ResumeAgentRequest]) (*connect.Response[v1.ResumeAgentResponse], error)
 	RevokeAgent(context.Context, *connect.Request[v1.RevokeAgentRequest]) (*connect.Response[v1.RevokeAgentResponse], error)
 	CreateToken(context.Context, *connect.Request[v1.CreateTokenRequest]) (*connect.Response[v1.CreateTokenResponse], error)
+	// DeleteAgent revokes an agent for good; with shred it also destroys the
+	// agent's keyset, making its stored messages unreadable for everyone.
+	DeleteAgent(context.Context, *connect.Request[v1.DeleteAgentRequest]) (*connect.Response[v1.DeleteAgentResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the airlock.v1.AdminService service. By default, it
@@ -120,6 +126,12 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("CreateToken")),
 			connect.WithClientOptions(opts...),
 		),
+		deleteAgent: connect.NewClient[v1.DeleteAgentRequest, v1.DeleteAgentResponse](
+			httpClient,
+			baseURL+AdminServiceDeleteAgentProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("DeleteAgent")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -132,6 +144,7 @@ type adminServiceClient struct {
 	resumeAgent  *connect.Client[v1.ResumeAgentRequest, v1.ResumeAgentResponse]
 	revokeAgent  *connect.Client[v1.RevokeAgentRequest, v1.RevokeAgentResponse]
 	createToken  *connect.Client[v1.CreateTokenRequest, v1.CreateTokenResponse]
+	deleteAgent  *connect.Client[v1.DeleteAgentRequest, v1.DeleteAgentResponse]
 }
 
 // CreateAgent calls airlock.v1.AdminService.CreateAgent.
@@ -169,6 +182,11 @@ func (c *adminServiceClient) CreateToken(ctx context.Context, req *connect.Reque
 	return c.createToken.CallUnary(ctx, req)
 }
 
+// DeleteAgent calls airlock.v1.AdminService.DeleteAgent.
+func (c *adminServiceClient) DeleteAgent(ctx context.Context, req *connect.Request[v1.DeleteAgentRequest]) (*connect.Response[v1.DeleteAgentResponse], error) {
+	return c.deleteAgent.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the airlock.v1.AdminService service.
 type AdminServiceHandler interface {
 	CreateAgent(context.Context, *connect.Request[v1.CreateAgentRequest]) (*connect.Response[v1.CreateAgentResponse], error)
@@ -178,6 +196,9 @@ type AdminServiceHandler interface {
 	ResumeAgent(context.Context, *connect.Request[v1.ResumeAgentRequest]) (*connect.Response[v1.ResumeAgentResponse], error)
 	RevokeAgent(context.Context, *connect.Request[v1.RevokeAgentRequest]) (*connect.Response[v1.RevokeAgentResponse], error)
 	CreateToken(context.Context, *connect.Request[v1.CreateTokenRequest]) (*connect.Response[v1.CreateTokenResponse], error)
+	// DeleteAgent revokes an agent for good; with shred it also destroys the
+	// agent's keyset, making its stored messages unreadable for everyone.
+	DeleteAgent(context.Context, *connect.Request[v1.DeleteAgentRequest]) (*connect.Response[v1.DeleteAgentResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -231,6 +252,12 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("CreateToken")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceDeleteAgentHandler := connect.NewUnaryHandler(
+		AdminServiceDeleteAgentProcedure,
+		svc.DeleteAgent,
+		connect.WithSchema(adminServiceMethods.ByName("DeleteAgent")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/airlock.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceCreateAgentProcedure:
@@ -247,6 +274,8 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceRevokeAgentHandler.ServeHTTP(w, r)
 		case AdminServiceCreateTokenProcedure:
 			adminServiceCreateTokenHandler.ServeHTTP(w, r)
+		case AdminServiceDeleteAgentProcedure:
+			adminServiceDeleteAgentHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -282,4 +311,8 @@ func (UnimplementedAdminServiceHandler) RevokeAgent(context.Context, *connect.Re
 
 func (UnimplementedAdminServiceHandler) CreateToken(context.Context, *connect.Request[v1.CreateTokenRequest]) (*connect.Response[v1.CreateTokenResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("airlock.v1.AdminService.CreateToken is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) DeleteAgent(context.Context, *connect.Request[v1.DeleteAgentRequest]) (*connect.Response[v1.DeleteAgentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("airlock.v1.AdminService.DeleteAgent is not implemented"))
 }
