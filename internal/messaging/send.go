@@ -1,0 +1,174 @@
+package messaging
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+
+	"github.com/airlock-hub/airlock/internal/policy"
+	"github.com/airlock-hub/airlock/internal/store"
+)
+
+// Send accepts an envelope signed by from for to's mailbox.
+//
+// The hub sets e.Sender and e.Recipient from the authenticated identities
+// (whatever the client put there is ignored), then validates the envelope,
+// verifies sig with from.Leaf's key over Canonical(e) (ErrBadSignature),
+// and authorizes SendMessage. A send that needs approval is stored held
+// (State held) and not delivered until released. A retry with the same
+// idempotency key within 24h returns the first message's ID with
+// Duplicate set and stores nothing; any other reuse of a message ID fails
+// with ErrDuplicate. A full mailbox fails with ErrQuota.
+//
+// Body and headers are sealed with the mailbox's key, and the message
+// commits together with its audit event (message.sent or message.held).
+// Rejected sends are audited as message.rejected.
+func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Recipient, e Envelope, sig []byte, idempotencyKey string) (Result, error) {
+	e.Sender, e.Recipient, e.Created = from.ID, to.ID, s.now()
+	mailbox, err := MailboxOf(to.Entity)
+	if err == nil {
+		err = s.checkSend(from, e, sig, idempotencyKey)
+	}
+	if err != nil {
+		return Result{}, s.rejected(ctx, a, from, to, e.ID, err)
+	}
+	d, err := s.Policy.Authorize(ctx, a, from.Entity, ActionSend, to.Entity)
+	state := store.MessageReady
+	switch {
+	case errors.Is(err, policy.ErrApprovalRequired):
+		state = store.MessageHeld
+	case err != nil:
+		return Result{}, fmt.Errorf("send message: %w", err)
+	}
+	m := s.newMessage(mailbox, from, e, sig, idempotencyKey, state)
+	if r, ok, err := s.precheck(ctx, &m); err != nil || ok {
+		return r, s.rejected(ctx, a, from, to, e.ID, err)
+	}
+	if err := s.seal(ctx, mailbox, &m, e); err != nil {
+		return Result{}, fmt.Errorf("send message: seal: %w", err)
+	}
+	r, err := s.commit(ctx, a, &m, d.Reasons)
+	if err != nil {
+		return Result{}, s.rejected(ctx, a, from, to, e.ID, err)
+	}
+	if !r.Duplicate && state == store.MessageReady {
+		s.notifier().Notify(mailbox)
+	}
+	return r, nil
+}
+
+// checkSend validates the request and verifies the signature.
+func (s *Service) checkSend(from Sender, e Envelope, sig []byte, key string) error {
+	if err := checkText("idempotency_key", key, MaxIdempotencyKey, false); err != nil {
+		return err
+	}
+	if err := Validate(e, s.MaxBody); err != nil {
+		return err
+	}
+	if from.Leaf == nil {
+		return fmt.Errorf("%w: no sender certificate", ErrBadSignature)
+	}
+	if !slices.ContainsFunc(from.Leaf.URIs, func(u *url.URL) bool { return u.String() == from.ID }) {
+		return fmt.Errorf("%w: the sender certificate is not for %s", ErrBadSignature, from.ID)
+	}
+	if len(from.Chain) > 0 && !bytes.Equal(from.Chain[0], from.Leaf.Raw) {
+		return invalid("the sender chain does not start with the sender certificate")
+	}
+	return Verify(from.Leaf.PublicKey, e, sig)
+}
+
+func (s *Service) newMessage(mailbox string, from Sender, e Envelope, sig []byte, key string, state store.MessageState) store.Message {
+	chain := from.Chain
+	if len(chain) == 0 {
+		chain = [][]byte{from.Leaf.Raw}
+	}
+	return store.Message{ID: e.ID, Mailbox: mailbox, Sender: e.Sender, Recipient: e.Recipient,
+		Subject: e.Subject, ContentType: e.ContentType, Thread: e.Thread, ReplyTo: e.ReplyTo,
+		Signature: slices.Clone(sig), SenderChain: chain, Size: int64(len(e.Body)),
+		Created: e.Created, State: state, VisibleAt: e.Created, Idempotency: key}
+}
+
+// precheck answers duplicates, replays and a full mailbox before the work
+// of sealing; commit checks again atomically. ok reports a duplicate.
+func (s *Service) precheck(ctx context.Context, m *store.Message) (r Result, ok bool, err error) {
+	err = s.Store.View(ctx, func(tx store.Tx) error {
+		r, ok, err = s.admit(tx, m)
+		return err
+	})
+	return r, ok, err
+}
+
+// admit returns the earlier message for m's idempotency key (ok), or an
+// error if m's ID is taken or the mailbox is over quota.
+func (s *Service) admit(tx store.Tx, m *store.Message) (Result, bool, error) {
+	if m.Idempotency != "" {
+		first, err := tx.MessageByIdempotency(m.Sender, m.Idempotency, m.Created.Add(-IdempotencyWindow))
+		if err == nil {
+			return Result{ID: first.ID, State: first.State, Duplicate: true}, true, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return Result{}, false, err
+		}
+	}
+	if _, err := tx.Message(m.ID); err == nil {
+		return Result{}, false, fmt.Errorf("%w: message ID %s was already used", ErrDuplicate, m.ID)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Result{}, false, err
+	}
+	u, err := tx.Usage(m.Mailbox)
+	if err != nil {
+		return Result{}, false, err
+	}
+	maxN, maxB := orDefault(s.QuotaMessages, DefaultQuotaMessages), orDefault(s.QuotaBytes, DefaultQuotaBytes)
+	if u.Messages+1 > maxN || u.Bytes+m.Size > maxB {
+		return Result{}, false, fmt.Errorf("%w: %s holds %d messages (%d bytes); the limit is %d messages (%d bytes) until the recipient acknowledges some",
+			ErrQuota, m.Mailbox, u.Messages, u.Bytes, maxN, maxB)
+	}
+	return Result{}, false, nil
+}
+
+// commit stores m with its audit event, unless admit finds it a duplicate.
+func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, reasons []string) (Result, error) {
+	var r Result
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		var dup bool
+		var err error
+		if r, dup, err = s.admit(tx, m); err != nil || dup {
+			return err
+		}
+		if _, err := tx.PutMessage(*m); err != nil {
+			if errors.Is(err, store.ErrExists) {
+				return fmt.Errorf("%w: message ID %s was already used", ErrDuplicate, m.ID)
+			}
+			return err
+		}
+		typ := "message.sent"
+		if m.State == store.MessageHeld {
+			typ = "message.held"
+		}
+		_, err = tx.AppendEvent(s.event(m.Sender, a.RequestID, typ, store.OutcomeSuccess, m.Recipient,
+			"message "+m.ID, reasons))
+		r = Result{ID: m.ID, State: m.State}
+		return err
+	})
+	return r, err
+}
+
+// rejected audits a refused send as message.rejected and returns err.
+// Only refusals of the request itself are audited: store outages are not.
+func (s *Service) rejected(ctx context.Context, a policy.Actor, from Sender, to Recipient, id string, err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, audited := range []error{ErrInvalid, ErrBadSignature, ErrDuplicate, ErrQuota} {
+		if errors.Is(err, audited) {
+			detail := fmt.Sprintf("message %.64q: %v", id, err)
+			_ = s.record(ctx, s.event(from.ID, a.RequestID, "message.rejected", store.OutcomeFailure, to.ID, detail, nil))
+			break
+		}
+	}
+	return fmt.Errorf("send message: %w", err)
+}
