@@ -26,6 +26,8 @@ type Caller struct {
 	Roles    []string
 	Serial   string // hex serial of the certificate presented
 	NotAfter time.Time
+	// Chain is the verified certificate chain presented, leaf first.
+	Chain []*x509.Certificate
 }
 
 // HasRole reports whether the caller is a human holding role.
@@ -118,7 +120,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, cs *tls.ConnectionStat
 	if err != nil {
 		return Caller{}, fmt.Errorf("%w: %v", identity.ErrUnauthenticated, err)
 	}
-	return a.caller(ctx, id, leaf)
+	c, err := a.caller(ctx, id, leaf)
+	c.Chain = cs.PeerCertificates
+	return c, err
 }
 
 type callerKey struct{}

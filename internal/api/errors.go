@@ -7,6 +7,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/airlock-hub/airlock/internal/identity"
+	"github.com/airlock-hub/airlock/internal/messaging"
 	"github.com/airlock-hub/airlock/internal/policy"
 	"github.com/airlock-hub/airlock/internal/store"
 )
@@ -30,6 +31,14 @@ func codeOf(err error) (connect.Code, bool) {
 	case errors.Is(err, policy.ErrInvalid), errors.Is(err, policy.ErrNoPolicies), errors.As(err, new(*policy.ValidationError)):
 		return connect.CodeInvalidArgument, true
 	case errors.Is(err, identity.ErrInvalid):
+		return connect.CodeInvalidArgument, true
+	case errors.Is(err, messaging.ErrCorrupt):
+		return connect.CodeDataLoss, true
+	case errors.Is(err, messaging.ErrQuota):
+		return connect.CodeResourceExhausted, true
+	case errors.Is(err, messaging.ErrDuplicate):
+		return connect.CodeAlreadyExists, true
+	case errors.Is(err, messaging.ErrInvalid), errors.Is(err, messaging.ErrBadSignature):
 		return connect.CodeInvalidArgument, true
 	case errors.Is(err, store.ErrNotFound):
 		return connect.CodeNotFound, true

@@ -96,8 +96,9 @@ func (h identityHandler) WhoAmI(ctx context.Context, _ *connect.Request[airlockv
 // adminHandler implements AdminService; every call is authorized by policy
 // (ManageAgents, ManageTokens on the hub).
 type adminHandler struct {
-	ids Identities
-	z   authz
+	ids   Identities
+	boxes Mailboxes
+	z     authz
 }
 
 func (h adminHandler) agentProto(p store.Principal) *airlockv1.Agent {

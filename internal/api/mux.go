@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"connectrpc.com/connect"
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
 
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/gen/airlock/v1/airlockv1connect"
@@ -17,10 +18,15 @@ type Options struct {
 	Identities Identities
 	Audit      AuditLog
 	Policy     PolicyService
-	Node       string // hub node name for audit events
-	Auth       *Authenticator
-	Log        *slog.Logger
-	Metrics    *Metrics // optional
+	Messaging  Messaging
+	Mailboxes  Mailboxes
+	Keyring    Keyring
+	// TrustDomain resolves message recipients.
+	TrustDomain spiffeid.TrustDomain
+	Node        string // hub node name for audit events
+	Auth        *Authenticator
+	Log         *slog.Logger
+	Metrics     *Metrics // optional
 	// MaxRequestBytes bounds a request message on the agent API.
 	MaxRequestBytes int
 	// APIAddress is told to newly enrolled agents (host:port of the agent API).
@@ -54,7 +60,11 @@ func NewAgentHandler(o Options) http.Handler {
 	ph := policyHandler{pol: o.Policy, ids: o.Identities, z: z}
 	mux := http.NewServeMux()
 	mux.Handle(airlockv1connect.NewIdentityServiceHandler(apiIdentityHandler{identityHandler{ids: o.Identities, z: z}}, opts...))
-	mux.Handle(airlockv1connect.NewAdminServiceHandler(adminHandler{ids: o.Identities, z: z}, opts...))
+	mux.Handle(airlockv1connect.NewAdminServiceHandler(adminHandler{ids: o.Identities, boxes: o.Mailboxes, z: z}, opts...))
+	if o.Messaging != nil {
+		mux.Handle(airlockv1connect.NewMessagingServiceHandler(messagingHandler{msg: o.Messaging, ids: o.Identities, td: o.TrustDomain}, opts...))
+		mux.Handle(airlockv1connect.NewKeysServiceHandler(keysHandler{ring: o.Keyring, boxes: o.Mailboxes, ids: o.Identities, z: z}, opts...))
+	}
 	mux.Handle(airlockv1connect.NewAuditServiceHandler(auditHandler{log: o.Audit, node: o.Node, z: z}, opts...))
 	mux.Handle(airlockv1connect.NewPolicyServiceHandler(ph, opts...))
 	mux.Handle(airlockv1connect.NewGrantServiceHandler(grantHandler{ph}, opts...))

@@ -13,6 +13,7 @@ import (
 	"github.com/airlock-hub/airlock/internal/audit"
 	"github.com/airlock-hub/airlock/internal/identity"
 	"github.com/airlock-hub/airlock/internal/keys"
+	"github.com/airlock-hub/airlock/internal/messaging"
 	"github.com/airlock-hub/airlock/internal/policy"
 	"github.com/airlock-hub/airlock/internal/store"
 	"github.com/airlock-hub/airlock/internal/store/postgres"
@@ -31,6 +32,10 @@ type Hub struct {
 	// Policy authorizes every request and manages policies, grants and
 	// access requests.
 	Policy *policy.Service
+	// Keys seals stored messages with per-agent keysets wrapped by the KEK.
+	Keys *keys.Keyring
+	// Messaging carries messages between agents.
+	Messaging *messaging.Service
 	// CreatedCA reports whether this open created a new CA.
 	CreatedCA bool
 }
@@ -85,7 +90,15 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 		st.Close()
 		return nil, err
 	}
-	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, Signer: signer, Policy: pol, CreatedCA: created}, nil
+	ring, err := keys.NewKeyring(kek, messaging.StoreKeysets{Store: st}, keys.KeyringOptions{})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	msg := &messaging.Service{Store: st, Keys: ring, Policy: pol, Notifier: &messaging.LocalNotifier{}, Node: cfg.Node,
+		MaxBody: cfg.MaxRequestBytes - 64<<10}
+	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, Signer: signer, Policy: pol, Keys: ring,
+		Messaging: msg, CreatedCA: created}, nil
 }
 
 func openKEK(cfg Config, create bool) (keys.KEK, error) {

@@ -8,8 +8,14 @@ import (
 	"github.com/airlock-hub/airlock/internal/store/internal/sqlstore"
 )
 
-// querier adapts a pgx transaction to sqlstore.Querier.
+// querier adapts a pgx transaction to sqlstore.Querier and
+// sqlstore.Copier.
 type querier struct{ tx pgx.Tx }
+
+var (
+	_ sqlstore.Querier = querier{}
+	_ sqlstore.Copier  = querier{}
+)
 
 func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	tag, err := q.tx.Exec(ctx, query, args...)
@@ -25,6 +31,12 @@ func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore
 		return nil, err
 	}
 	return rowsAdapter{rows}, nil
+}
+
+// CopyFrom loads rows into table with the COPY protocol. The table name
+// stays unqualified, so the connection's search_path resolves it.
+func (q querier) CopyFrom(ctx context.Context, table string, columns []string, rows [][]any) (int64, error) {
+	return q.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
 }
 
 // rowsAdapter gives pgx.Rows the Close signature of database/sql.

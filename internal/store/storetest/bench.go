@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,9 +27,14 @@ func BenchUpdateAppendEvent(b *testing.B, s store.Store) {
 }
 
 // BenchAppendBatched measures appending events in Updates of 1,000, as a
-// busy hub does, and reports events/s.
+// busy hub does, and of 10,000, and reports events/s for each.
 func BenchAppendBatched(b *testing.B, s store.Store) {
-	const batch = 1000
+	for _, batch := range []int{1000, 10000} {
+		b.Run(strconv.Itoa(batch), func(b *testing.B) { benchAppendBatch(b, s, batch) })
+	}
+}
+
+func benchAppendBatch(b *testing.B, s store.Store, batch int) {
 	e := store.Event{
 		Time: time.Now(), Node: "n1", Type: "bench.event", Outcome: store.OutcomeSuccess,
 		Actor: alice, Target: "billing", RequestID: "r1", Reasons: []string{"policy/bench"},

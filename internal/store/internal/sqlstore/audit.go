@@ -11,10 +11,11 @@ import (
 )
 
 // Appended events and their Merkle hashes are buffered in the Tx and
-// inserted with multi-row statements: when enough are pending, before
-// Events reads the log, and before the transaction commits (Run calls
-// Flush). Statements are what appending costs on SQLite, so this is what
-// makes batched appends fast.
+// inserted with multi-row statements, or COPY where the Querier is a
+// Copier (see copy.go): when enough are pending, before Events reads the
+// log, and before the transaction commits (Run calls Flush). Statements
+// are what appending costs on SQLite, and round trips and per-statement
+// work on PostgreSQL, so this is what makes batched appends fast.
 const (
 	// flushEvents is how many pending events trigger a flush.
 	flushEvents = 256
@@ -189,7 +190,7 @@ func (tx *Tx) Flush() error {
 
 func (tx *Tx) flush() error {
 	if len(tx.audit.events) > 0 {
-		if err := tx.insertRows("audit_events", eventCols, maxEventRows, tx.audit.events); err != nil {
+		if err := tx.writeRows("audit_events", eventColumns, maxEventRows, tx.audit.events); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
 		tx.audit.events = tx.audit.events[:0]
@@ -199,7 +200,7 @@ func (tx *Tx) flush() error {
 		for i, sh := range tx.audit.stored {
 			rows[i] = []any{sh.index, sh.hash[:]}
 		}
-		if err := tx.insertRows("audit_hashes", "idx, hash", maxHashRows, rows); err != nil {
+		if err := tx.writeRows("audit_hashes", hashColumns, maxHashRows, rows); err != nil {
 			return fmt.Errorf("insert hashes: %w", err)
 		}
 		tx.audit.stored = tx.audit.stored[:0]
@@ -212,8 +213,8 @@ func (tx *Tx) flush() error {
 
 // insertRows inserts rows into table with statements of at most maxRows
 // rows, whose row counts are powers of two.
-func (tx *Tx) insertRows(table, cols string, maxRows int, rows [][]any) error {
-	prefix := "INSERT INTO " + table + " (" + cols + ")"
+func (tx *Tx) insertRows(table string, columns []string, maxRows int, rows [][]any) error {
+	prefix := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ")"
 	row := "(" + placeholders(len(rows[0])) + ")"
 	for len(rows) > 0 {
 		k := maxRows

@@ -1,0 +1,176 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"connectrpc.com/connect"
+
+	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
+	"github.com/airlock-hub/airlock/internal/keys"
+	"github.com/airlock-hub/airlock/internal/policy"
+	"github.com/airlock-hub/airlock/internal/store"
+)
+
+// Keyring is what the key handlers need; keys.Keyring implements it.
+type Keyring interface {
+	Rotate(ctx context.Context, owner string) (uint32, error)
+	Status(ctx context.Context, owner string) (keys.Status, error)
+}
+
+// Mailboxes is the part of the messaging service the key and agent
+// handlers use.
+type Mailboxes interface {
+	Rewrap(ctx context.Context, mailbox string, progress func(done, total int)) (int, int, error)
+	Shred(ctx context.Context, a policy.Actor, mailbox string) error
+	Count(ctx context.Context, mailbox string) (int64, error)
+}
+
+// keysHandler implements KeysService. Keys belong to agents, so managing
+// them is ManageAgents on the hub.
+type keysHandler struct {
+	ring  Keyring
+	boxes Mailboxes
+	ids   Identities
+	z     authz
+}
+
+// owners returns the mailboxes (keyset owners) a request names: one
+// agent's, or every agent's.
+func (h keysHandler) owners(ctx context.Context, agent string, all bool) ([]string, error) {
+	if agent != "" && all {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("name an agent or use all, not both"))
+	}
+	if agent != "" {
+		if _, err := h.ids.Agent(ctx, agent); err != nil {
+			return nil, err
+		}
+		return []string{"agent/" + agent}, nil
+	}
+	ps, err := h.ids.Agents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, "agent/"+p.Name)
+	}
+	return out, nil
+}
+
+func (h keysHandler) info(ctx context.Context, owner string) (*airlockv1.KeyInfo, error) {
+	st, err := h.ring.Status(ctx, owner)
+	if errors.Is(err, keys.ErrNoKeyset) {
+		return &airlockv1.KeyInfo{Owner: owner}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.boxes.Count(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	return &airlockv1.KeyInfo{Owner: owner, Shredded: st.Shredded, Keys: int32(st.Keys),
+		PrimaryKeyId: st.Primary, KeyIds: st.KeyIDs, Messages: n}, nil
+}
+
+func (h keysHandler) RotateKeys(ctx context.Context, req *connect.Request[airlockv1.RotateKeysRequest]) (*connect.Response[airlockv1.RotateKeysResponse], error) {
+	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
+		return nil, err
+	}
+	if req.Msg.GetAgent() == "" && !req.Msg.GetAll() {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("name an agent (--agent) or rotate all (--all)"))
+	}
+	owners, err := h.owners(ctx, req.Msg.GetAgent(), req.Msg.GetAll())
+	if err != nil {
+		return nil, err
+	}
+	out := &airlockv1.RotateKeysResponse{}
+	for _, o := range owners {
+		if _, err := h.ring.Rotate(ctx, o); err != nil && !errors.Is(err, keys.ErrNoKeyset) && !errors.Is(err, keys.ErrShredded) {
+			return nil, err
+		}
+		ki, err := h.info(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		out.Keys = append(out.Keys, ki)
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (h keysHandler) KeyStatus(ctx context.Context, req *connect.Request[airlockv1.KeyStatusRequest]) (*connect.Response[airlockv1.KeyStatusResponse], error) {
+	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
+		return nil, err
+	}
+	owners, err := h.owners(ctx, req.Msg.GetAgent(), false)
+	if err != nil {
+		return nil, err
+	}
+	out := &airlockv1.KeyStatusResponse{}
+	for _, o := range owners {
+		ki, err := h.info(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		out.Keys = append(out.Keys, ki)
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (h keysHandler) Rewrap(ctx context.Context, req *connect.Request[airlockv1.RewrapRequest], stream *connect.ServerStream[airlockv1.RewrapResponse]) error {
+	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
+		return err
+	}
+	owners, err := h.owners(ctx, req.Msg.GetAgent(), req.Msg.GetAll())
+	if err != nil {
+		return err
+	}
+	var total, done int64
+	last := time.Time{}
+	for _, o := range owners {
+		base := done
+		_, _, err := h.boxes.Rewrap(ctx, o, func(d, t int) {
+			if time.Since(last) > 200*time.Millisecond {
+				last = time.Now()
+				_ = stream.Send(&airlockv1.RewrapResponse{Done: base + int64(d), Total: total + int64(t)})
+			}
+		})
+		if err != nil && !errors.Is(err, keys.ErrNoKeyset) && !errors.Is(err, keys.ErrShredded) {
+			return err
+		}
+		n, err := h.boxes.Count(ctx, o)
+		if err != nil {
+			return err
+		}
+		done, total = done+n, total+n
+	}
+	return stream.Send(&airlockv1.RewrapResponse{Done: done, Total: total, Finished: true})
+}
+
+// deleteAgent revokes an agent for good and, with shred, destroys its
+// keyset so that its stored messages are unreadable for everyone.
+func (h adminHandler) deleteAgent(ctx context.Context, name string, shred bool) (*airlockv1.Agent, error) {
+	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
+		return nil, err
+	}
+	p, err := h.ids.Agent(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != store.StatusRevoked {
+		if p, err = h.ids.SetAgentStatus(ctx, actor(ctx), name, store.StatusRevoked); err != nil {
+			return nil, err
+		}
+	}
+	if shred {
+		if h.boxes == nil {
+			return nil, errors.New("no keyring configured")
+		}
+		if err := h.boxes.Shred(ctx, policyActor(ctx), "agent/"+name); err != nil && !errors.Is(err, keys.ErrNoKeyset) {
+			return nil, err
+		}
+	}
+	return h.agentProto(p), nil
+}
