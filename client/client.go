@@ -35,14 +35,17 @@ type Options struct {
 // Client talks to the hub's agent API over mutual TLS 1.3 and keeps its
 // certificate fresh. It is safe for concurrent use.
 type Client struct {
-	// Identity, Admin, Audit, Policy, Grants and Access are the raw
-	// Connect clients.
-	Identity airlockv1connect.IdentityServiceClient
-	Admin    airlockv1connect.AdminServiceClient
-	Audit    airlockv1connect.AuditServiceClient
-	Policy   airlockv1connect.PolicyServiceClient
-	Grants   airlockv1connect.GrantServiceClient
-	Access   airlockv1connect.AccessServiceClient
+	// Identity, Admin, Audit, Policy, Grants, Access, Messaging and Keys
+	// are the raw Connect clients. Prefer Send, Fetch and Receive to the
+	// raw Messaging client: they sign and verify envelopes.
+	Identity  airlockv1connect.IdentityServiceClient
+	Admin     airlockv1connect.AdminServiceClient
+	Audit     airlockv1connect.AuditServiceClient
+	Policy    airlockv1connect.PolicyServiceClient
+	Grants    airlockv1connect.GrantServiceClient
+	Access    airlockv1connect.AccessServiceClient
+	Messaging airlockv1connect.MessagingServiceClient
+	Keys      airlockv1connect.KeysServiceClient
 
 	opts      Options
 	transport *http.Transport
@@ -95,6 +98,8 @@ func New(id *Identity, o Options) (*Client, error) {
 	c.Policy = airlockv1connect.NewPolicyServiceClient(hc, id.Server, opts)
 	c.Grants = airlockv1connect.NewGrantServiceClient(hc, id.Server, opts)
 	c.Access = airlockv1connect.NewAccessServiceClient(hc, id.Server, opts)
+	c.Messaging = airlockv1connect.NewMessagingServiceClient(hc, id.Server, opts)
+	c.Keys = airlockv1connect.NewKeysServiceClient(hc, id.Server, opts)
 	if !o.NoRenew {
 		c.wg.Add(1)
 		go c.renewLoop()

@@ -18,4 +18,18 @@
 //	if err != nil { ... }
 //	defer c.Close()
 //	me, err := c.WhoAmI(ctx)
+//
+// Messages are signed with the client's key on Send and verified on
+// receipt (the sender's certificate against the hub's trust bundle, then
+// the signature); only verified messages are returned. Receive delivers at
+// least once: it acks a message after the handler returns nil, and
+// reconnects after a dropped stream, so handlers should be idempotent.
+//
+//	id, _, err := c.Send(ctx, client.SendOptions{To: "billing", Subject: "invoice 42",
+//		ContentType: "text/plain; charset=utf-8", Body: []byte("please pay")})
+//
+//	err = c.Receive(ctx, func(ctx context.Context, m client.Message) error {
+//		log.Printf("%s from %s: %s", m.ID, m.From, m.Body)
+//		return nil // ack
+//	})
 package client

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"time"
 
@@ -31,12 +32,13 @@ func toAgentJSON(a *airlockv1.Agent) agentJSON {
 func (a *app) agentCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "agent",
-		Short: "Manage agents (create, list, show, suspend, resume, revoke)",
+		Short: "Manage agents (create, list, show, suspend, resume, revoke, delete)",
 	}
 	cmd.AddCommand(a.agentCreate(), a.agentList(), a.agentShow(),
 		a.agentStatus("suspend", "Suspend an agent: its connections are refused until resumed"),
 		a.agentStatus("resume", "Resume a suspended agent"),
-		a.agentStatus("revoke", "Revoke an agent permanently: its certificates and tokens stop working at once"))
+		a.agentStatus("revoke", "Revoke an agent permanently: its certificates and tokens stop working at once"),
+		a.agentDelete())
 	return cmd
 }
 
@@ -174,4 +176,48 @@ func setStatus(cmd *cobra.Command, admin airlockv1connect.AdminServiceClient, ve
 		return nil, err
 	}
 	return resp.Msg.GetAgent(), nil
+}
+
+func (a *app) agentDelete() *cobra.Command {
+	var cf connFlags
+	var shred bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME [--shred]",
+		Short: "Delete an agent for good; --shred also destroys its stored messages",
+		Long: `Revoke an agent for good. With --shred the hub also destroys the agent's
+keyset, so its stored messages become unreadable for everyone, including
+admins and anyone holding a copy of the database. There is no confirmation
+prompt and no undo; the deletion and the shredding are audited.`,
+		Example: "  airlock agent delete a2 --shred",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			req := &airlockv1.DeleteAgentRequest{Name: args[0], Shred: shred}
+			resp, err := c.Admin.DeleteAgent(cmd.Context(), connect.NewRequest(req))
+			if err != nil {
+				return err
+			}
+			j := toAgentJSON(resp.Msg.GetAgent())
+			out := struct {
+				Agent    agentJSON `json:"agent"`
+				Shredded bool      `json:"shredded"`
+			}{j, resp.Msg.GetShredded()}
+			return a.emit(out, func(w io.Writer) error {
+				fmt.Fprintf(w, "agent %s deleted (status %s)\n", args[0], j.Status)
+				if out.Shredded {
+					_, err := fmt.Fprintln(w, "keyset shredded: its stored messages can no longer be read by anyone")
+					return err
+				}
+				_, err := fmt.Fprintln(w, "stored messages kept (use --shred to make them unreadable)")
+				return err
+			})
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().BoolVar(&shred, "shred", false, "also destroy the agent's keyset: its stored messages become unreadable")
+	return cmd
 }

@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	"github.com/airlock-hub/airlock/client"
+	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
+)
+
+// keyJSON is the --output json form of an owner's keyset.
+type keyJSON struct {
+	Owner    string   `json:"owner"`
+	Keys     int32    `json:"keys"`
+	Primary  uint32   `json:"primary_key_id"`
+	KeyIDs   []uint32 `json:"key_ids"`
+	Messages int64    `json:"messages"`
+	Shredded bool     `json:"shredded"`
+}
+
+func (a *app) keysCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "Manage the data keys that seal stored messages (rotate, status, rewrap)",
+		Long: `Each agent's stored messages are sealed with its own keyset, wrapped by the
+hub's key-encryption key. Rotation adds a new primary key (old messages stay
+readable); rewrap re-seals stored messages under the newest keys. Needs the
+ManageKeys permission.`,
+	}
+	cmd.AddCommand(a.keysRotate(), a.keysStatus(), a.keysRewrap())
+	return cmd
+}
+
+// targetFlags select one agent (--agent) or every one (--all).
+type targetFlags struct {
+	agent string
+	all   bool
+}
+
+func (t *targetFlags) register(cmd *cobra.Command, verb string) {
+	cmd.Flags().StringVar(&t.agent, "agent", "", verb+" this agent's keys")
+	cmd.Flags().BoolVar(&t.all, "all", false, verb+" every agent's keys")
+	cmd.MarkFlagsMutuallyExclusive("agent", "all")
+	cmd.MarkFlagsOneRequired("agent", "all")
+}
+
+func (a *app) printKeys(keys []*airlockv1.KeyInfo) error {
+	out := make([]keyJSON, 0, len(keys))
+	rows := make([][]string, 0, len(keys))
+	for _, k := range keys {
+		ids := k.GetKeyIds()
+		if ids == nil {
+			ids = []uint32{}
+		}
+		j := keyJSON{Owner: k.GetOwner(), Keys: k.GetKeys(), Primary: k.GetPrimaryKeyId(), KeyIDs: ids,
+			Messages: k.GetMessages(), Shredded: k.GetShredded()}
+		out = append(out, j)
+		primary := strconv.FormatUint(uint64(j.Primary), 10)
+		if j.Shredded {
+			primary = "-"
+		}
+		rows = append(rows, []string{j.Owner, strconv.Itoa(int(j.Keys)), primary,
+			strconv.FormatInt(j.Messages, 10), yesNo(j.Shredded)})
+	}
+	return a.emit(out, func(w io.Writer) error {
+		return printTable(w, []string{"OWNER", "KEYS", "PRIMARY", "MESSAGES", "SHREDDED"}, rows)
+	})
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func (a *app) keysRotate() *cobra.Command {
+	var cf connFlags
+	var t targetFlags
+	cmd := &cobra.Command{
+		Use:     "rotate (--agent A | --all)",
+		Short:   "Add a new primary data key; old messages stay readable",
+		Example: "  airlock keys rotate --all\n  airlock keys rotate --agent billing",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+				req := &airlockv1.RotateKeysRequest{Agent: t.agent, All: t.all}
+				resp, err := c.Keys.RotateKeys(cmd.Context(), connect.NewRequest(req))
+				if err != nil {
+					return err
+				}
+				return a.printKeys(resp.Msg.GetKeys())
+			})
+		},
+	}
+	cf.register(cmd)
+	t.register(cmd, "rotate")
+	return cmd
+}
+
+func (a *app) keysStatus() *cobra.Command {
+	var cf connFlags
+	var agent string
+	cmd := &cobra.Command{
+		Use:   "status [--agent A]",
+		Short: "Show key versions and stored message counts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+				resp, err := c.Keys.KeyStatus(cmd.Context(), connect.NewRequest(&airlockv1.KeyStatusRequest{Agent: agent}))
+				if err != nil {
+					return err
+				}
+				return a.printKeys(resp.Msg.GetKeys())
+			})
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVar(&agent, "agent", "", "only this agent (default: every agent)")
+	return cmd
+}
+
+func (a *app) keysRewrap() *cobra.Command {
+	var cf connFlags
+	var t targetFlags
+	cmd := &cobra.Command{
+		Use:   "rewrap (--agent A | --all)",
+		Short: "Re-seal stored messages under the newest keys",
+		Long: `Re-encrypt stored message bodies and headers under each keyset's primary key,
+so that older keys can later be retired. Shows a progress bar on a terminal.`,
+		Example: "  airlock keys rotate --all && airlock keys rewrap --all",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+				return a.rewrap(cmd, c, &t)
+			})
+		},
+	}
+	cf.register(cmd)
+	t.register(cmd, "rewrap")
+	return cmd
+}
+
+func (a *app) rewrap(cmd *cobra.Command, c *client.Client, t *targetFlags) error {
+	stream, err := c.Keys.Rewrap(cmd.Context(), connect.NewRequest(&airlockv1.RewrapRequest{Agent: t.agent, All: t.all}))
+	if err != nil {
+		return err
+	}
+	defer stream.Close()
+	bar := rewrapProgress{newProgress(a.errOut)}
+	var res *airlockv1.RewrapResponse
+	for stream.Receive() {
+		res = stream.Msg()
+		bar.update(res.GetDone(), res.GetTotal())
+	}
+	bar.done()
+	if err := stream.Err(); err != nil {
+		return err
+	}
+	if res == nil || !res.GetFinished() {
+		return errors.New("rewrap ended before it finished; run it again")
+	}
+	out := map[string]int64{"rewrapped": res.GetDone(), "total": res.GetTotal()}
+	return a.emit(out, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "rewrapped %d of %d stored messages under the newest keys\n", res.GetDone(), res.GetTotal())
+		return err
+	})
+}
+
+// rewrapProgress is the audit verify progress bar, labelled for rewrap.
+type rewrapProgress struct{ *progress }
+
+func (p rewrapProgress) update(done, total int64) {
+	if !p.on || total == 0 {
+		return
+	}
+	const width = 30
+	done = min(max(done, 0), total)
+	fmt.Fprintf(p.w, "\rrewrapping [%-*s] %3d%%  %d/%d messages", width, bar(int(done*width/total)), done*100/total, done, total)
+}
