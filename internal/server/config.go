@@ -62,6 +62,23 @@ type Config struct {
 	Audit audit.Config `yaml:"audit"`
 	// Policy configures grants and access requests.
 	Policy PolicyConfig `yaml:"policy"`
+	// Messaging configures mailboxes.
+	Messaging MessagingConfig `yaml:"messaging"`
+}
+
+// MessagingConfig configures delivery and mailbox quotas.
+type MessagingConfig struct {
+	// Lease is how long a delivered message stays invisible while the
+	// receiver works on it; unacknowledged, it is delivered again after.
+	// Default 30s.
+	Lease time.Duration `yaml:"lease"`
+	// MaxAttempts is how many deliveries a message gets before it moves to
+	// the mailbox's dead-letter queue. Default 5.
+	MaxAttempts int `yaml:"max_attempts"`
+	// QuotaMessages and QuotaBytes bound what one mailbox holds unacked.
+	// Defaults 10000 messages and 100 MiB.
+	QuotaMessages int64 `yaml:"quota_messages"`
+	QuotaBytes    int64 `yaml:"quota_bytes"`
 }
 
 // PolicyConfig configures grants and just-in-time access requests.
@@ -101,6 +118,7 @@ func DefaultConfig() Config {
 		Log:             LogConfig{Level: "info", Format: "json"},
 		Audit:           audit.DefaultConfig(),
 		Policy:          PolicyConfig{MaxGrantTTL: 14 * 24 * time.Hour, RequestExpiry: 24 * time.Hour},
+		Messaging:       MessagingConfig{Lease: 30 * time.Second, MaxAttempts: 5, QuotaMessages: 10000, QuotaBytes: 100 << 20},
 	}
 }
 
@@ -188,6 +206,15 @@ func (c Config) Validate() error {
 	}
 	if c.Policy.RequestExpiry < time.Minute || c.Policy.RequestExpiry > 30*24*time.Hour {
 		bad("policy.request_expiry", "%s is out of range 1m to 720h", c.Policy.RequestExpiry)
+	}
+	if c.Messaging.Lease < time.Second || c.Messaging.Lease > time.Hour {
+		bad("messaging.lease", "%s is out of range 1s to 1h", c.Messaging.Lease)
+	}
+	if c.Messaging.MaxAttempts < 1 || c.Messaging.MaxAttempts > 100 {
+		bad("messaging.max_attempts", "%d is out of range 1 to 100", c.Messaging.MaxAttempts)
+	}
+	if c.Messaging.QuotaMessages < 1 || c.Messaging.QuotaBytes < 1<<10 {
+		bad("messaging.quota_messages", "quotas must be at least 1 message and 1 KiB")
 	}
 	for action, n := range c.Policy.Approvals {
 		if _, err := policy.ActionName(action); err != nil {
