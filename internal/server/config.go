@@ -51,7 +51,8 @@ type Config struct {
 	// HumanSVIDTTL is the lifetime of human (admin) certificates. Default 12h.
 	HumanSVIDTTL time.Duration `yaml:"human_svid_ttl"`
 	// MaxRequestBytes bounds one request message on the agent API.
-	// Default 1 MiB.
+	// Default 2 MiB (a message body may be up to 1 MiB, or this minus
+	// 64 KiB if smaller).
 	MaxRequestBytes int `yaml:"max_request_bytes"`
 	// Node names this hub node in logs and audit events. Default: hostname.
 	Node string `yaml:"node"`
@@ -113,7 +114,7 @@ func DefaultConfig() Config {
 		ServerNames:     []string{"localhost", "127.0.0.1", "::1"},
 		SVIDTTL:         time.Hour,
 		HumanSVIDTTL:    12 * time.Hour,
-		MaxRequestBytes: 1 << 20,
+		MaxRequestBytes: 2 << 20,
 		Node:            host,
 		Log:             LogConfig{Level: "info", Format: "json"},
 		Audit:           audit.DefaultConfig(),
