@@ -39,11 +39,14 @@ func listen(t *testing.T) net.Listener {
 
 // startHub starts a real hub on 127.0.0.1:0 with its state in store (""
 // means SQLite in a temp dir) and returns it with an admin client.
-func startHub(t *testing.T, store string) *hub {
+func startHub(t *testing.T, store string, tweak ...func(*server.Config)) *hub {
 	t.Helper()
 	cfg := server.DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.Store = store
+	for _, f := range tweak {
+		f(&cfg)
+	}
 	srv := &server.Server{
 		Config:          cfg,
 		Log:             slog.New(slog.NewTextHandler(io.Discard, nil)),
