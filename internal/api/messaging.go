@@ -102,7 +102,8 @@ func (h messagingHandler) Send(ctx context.Context, req *connect.Request[airlock
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&airlockv1.SendResponse{Id: res.ID, State: string(res.State), Duplicate: res.Duplicate}), nil
+	return connect.NewResponse(&airlockv1.SendResponse{Id: res.ID, State: string(res.State), Duplicate: res.Duplicate,
+		AccessRequestId: res.AccessRequestID}), nil
 }
 
 // mailbox authorizes the caller to read its own mailbox and names it.

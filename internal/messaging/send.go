@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/airlock-hub/airlock/internal/policy"
 	"github.com/airlock-hub/airlock/internal/store"
@@ -50,7 +51,11 @@ func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Reci
 	if err := s.seal(ctx, mailbox, &m, e); err != nil {
 		return Result{}, fmt.Errorf("send message: seal: %w", err)
 	}
-	r, err := s.commit(ctx, a, &m, d.Reasons)
+	var hold *heldBy
+	if state == store.MessageHeld {
+		hold = &heldBy{from: from.Entity, to: to.Entity, needed: d.Approvals}
+	}
+	r, err := s.commit(ctx, a, &m, d.Reasons, hold)
 	if err != nil {
 		return Result{}, s.rejected(ctx, a, from, to, e.ID, err)
 	}
@@ -131,7 +136,13 @@ func (s *Service) admit(tx store.Tx, m *store.Message) (Result, bool, error) {
 }
 
 // commit stores m with its audit event, unless admit finds it a duplicate.
-func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, reasons []string) (Result, error) {
+// heldBy describes an approval-gated send, for its access request.
+type heldBy struct {
+	from, to policy.Entity
+	needed   int
+}
+
+func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, reasons []string, hold *heldBy) (Result, error) {
 	var r Result
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		var dup bool
@@ -152,9 +163,49 @@ func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, 
 		_, err = tx.AppendEvent(s.event(m.Sender, a.RequestID, typ, store.OutcomeSuccess, m.Recipient,
 			"message "+m.ID, reasons))
 		r = Result{ID: m.ID, State: m.State}
+		if err != nil || hold == nil || s.Holds == nil {
+			return err
+		}
+		req, err := s.Holds.HoldOperation(tx, a, hold.from, ActionSend, hold.to, policy.OperationPrefix+m.ID, hold.needed)
+		r.AccessRequestID = req.ID
 		return err
 	})
 	return r, err
+}
+
+// Holder files the access request that releases a held message;
+// policy.Service implements it.
+type Holder interface {
+	HoldOperation(tx store.Tx, a policy.Actor, requester policy.Entity, action string, resource policy.Entity, ref string, needed int) (store.AccessRequest, error)
+}
+
+// ResolveHeld releases (approved) or drops a held message when reviewers
+// decide its access request; it runs in the deciding transaction. Set it as
+// policy.Service.Operations.
+func (s *Service) ResolveHeld(tx store.Tx, r store.AccessRequest, approved bool) error {
+	id, ok := strings.CutPrefix(r.Kind, policy.OperationPrefix)
+	if !ok {
+		return fmt.Errorf("unknown held operation %q", r.Kind)
+	}
+	m, err := tx.Message(id)
+	if err != nil {
+		return err
+	}
+	state, typ := store.MessageDead, "message.dropped"
+	if approved {
+		state, typ = store.MessageReady, "message.released"
+	}
+	if err := tx.SetMessageState(id, state, s.now()); err != nil {
+		return err
+	}
+	if _, err := tx.AppendEvent(s.event(m.Sender, "", typ, store.OutcomeSuccess, m.Recipient,
+		fmt.Sprintf("message %s (access request %s %s)", id, r.ID, map[bool]string{true: "approved", false: "not approved"}[approved]), nil)); err != nil {
+		return err
+	}
+	if approved {
+		s.notifier().Notify(m.Mailbox) // receivers also poll, so an early wake-up is harmless
+	}
+	return nil
 }
 
 // rejected audits a refused send as message.rejected and returns err.

@@ -49,6 +49,9 @@ type Service struct {
 	Store  store.Store
 	Keys   *keys.Keyring
 	Policy Authorizer
+	// Holds files the access request of an approval-gated send; nil
+	// stores held messages without one.
+	Holds Holder
 	// Notifier wakes Fetch and Receive when a message commits; default a
 	// LocalNotifier (one hub node).
 	Notifier Notifier
@@ -117,6 +120,8 @@ type Result struct {
 	// Duplicate is true when a send with the same idempotency key was
 	// accepted earlier; ID is that message's and nothing new was stored.
 	Duplicate bool
+	// AccessRequestID names the request that releases a held message.
+	AccessRequestID string
 }
 
 // MailboxOf returns the mailbox, and keyset owner, of an agent entity:

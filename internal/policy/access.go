@@ -139,6 +139,9 @@ func (s *Service) Review(ctx context.Context, a Actor, reviewer Entity, id strin
 			}
 			return err
 		}
+		if r.Kind != "access" {
+			return s.finish(tx, a, &r, store.AccessApproved, "", "operation released")
+		}
 		return s.grantApproved(tx, a, &r)
 	})
 	s.forgetGrants()
@@ -185,8 +188,35 @@ func (s *Service) grantApproved(tx store.Tx, a Actor, r *store.AccessRequest) er
 	return s.finish(tx, a, r, store.AccessApproved, g.ID, "")
 }
 
-// finish moves r to a final state with its audit event.
+// OperationPrefix starts the Kind of an access request that holds one
+// operation (e.g. "message:<id>") rather than asking for a grant.
+const OperationPrefix = "message:"
+
+// HoldOperation files, inside tx, an access request for one held
+// operation identified by ref (e.g. "message:<id>"). Operations resolves it
+// when reviewers decide.
+func (s *Service) HoldOperation(tx store.Tx, a Actor, requester Entity, action string, resource Entity, ref string, needed int) (store.AccessRequest, error) {
+	now := s.now()
+	r := store.AccessRequest{ID: newID("ar-"), Kind: ref, Requester: requester.String(), RequesterID: a.ID,
+		Action: action, Resource: resource.String(), Reason: "held until approved: " + ref,
+		Duration: time.Minute, Needed: max(needed, s.approvalsFor(action)), State: store.AccessPending, Created: now,
+		Expires: now.Add(orDefault(s.RequestExpiry, DefaultRequestExpiry))}
+	if err := tx.CreateAccessRequest(r); err != nil {
+		return r, err
+	}
+	_, err := tx.AppendEvent(s.event(a, "access.requested", store.OutcomeSuccess, r.Resource,
+		fmt.Sprintf("%s %s: %s", r.ID, action, r.Reason), nil))
+	return r, err
+}
+
+// finish moves r to a final state with its audit event. A held operation
+// is released (approved) or dropped (denied, expired) through Operations.
 func (s *Service) finish(tx store.Tx, a Actor, r *store.AccessRequest, state store.AccessState, grantID, note string) error {
+	if r.Kind != "access" && s.Operations != nil {
+		if err := s.Operations(tx, *r, state == store.AccessApproved); err != nil {
+			return fmt.Errorf("resolve %s: %w", r.Kind, err)
+		}
+	}
 	now := s.now()
 	if err := tx.FinishAccessRequest(r.ID, state, now, grantID); err != nil {
 		return fmt.Errorf("access request %s: %w", r.ID, err)

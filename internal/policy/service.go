@@ -56,6 +56,10 @@ type Service struct {
 	// OnDeny, if set, is told about every denied decision so it can be
 	// audited without blocking. It must not block.
 	OnDeny func(store.Event)
+	// Operations resolves held operations (access requests whose Kind is
+	// not "access") inside the transaction that decides them: approved
+	// releases the operation, otherwise it is dropped.
+	Operations func(tx store.Tx, r store.AccessRequest, approved bool) error
 
 	mu     sync.Mutex
 	grants map[string]cachedGrants
