@@ -320,6 +320,13 @@ func (a *app) inbox(cmd *cobra.Command, c *client.Client, limit int, wait time.D
 			return err
 		}
 	}
+	if !ack && len(ms) > 0 && a.output == "text" {
+		fmt.Fprintf(a.errOut, "%d message(s) leased to you until %s: acknowledge with `airlock ack ID…` (or use --ack), or they are delivered again\n",
+			len(ms), ms[0].LeaseExpires.Local().Format(time.Kitchen))
+	}
+	if len(ms) == 0 && a.output == "text" {
+		fmt.Fprintln(a.errOut, "no messages")
+	}
 	return verr
 }
 
