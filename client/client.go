@@ -46,6 +46,9 @@ type Client struct {
 	Access    airlockv1connect.AccessServiceClient
 	Messaging airlockv1connect.MessagingServiceClient
 	Keys      airlockv1connect.KeysServiceClient
+	// Topics is the raw TopicService client; prefer Publish and
+	// FetchSubscription, which sign and verify envelopes.
+	Topics airlockv1connect.TopicServiceClient
 
 	opts      Options
 	transport *http.Transport
@@ -100,6 +103,7 @@ func New(id *Identity, o Options) (*Client, error) {
 	c.Access = airlockv1connect.NewAccessServiceClient(hc, id.Server, opts)
 	c.Messaging = airlockv1connect.NewMessagingServiceClient(hc, id.Server, opts)
 	c.Keys = airlockv1connect.NewKeysServiceClient(hc, id.Server, opts)
+	c.Topics = airlockv1connect.NewTopicServiceClient(hc, id.Server, opts)
 	if !o.NoRenew {
 		c.wg.Add(1)
 		go c.renewLoop()

@@ -19,6 +19,7 @@ type Options struct {
 	Audit      AuditLog
 	Policy     PolicyService
 	Messaging  Messaging
+	Topics     Topics // optional; nil serves no TopicService
 	Mailboxes  Mailboxes
 	Keyring    Keyring
 	// TrustDomain resolves message recipients.
@@ -64,6 +65,9 @@ func NewAgentHandler(o Options) http.Handler {
 	if o.Messaging != nil {
 		mux.Handle(airlockv1connect.NewMessagingServiceHandler(messagingHandler{msg: o.Messaging, ids: o.Identities, td: o.TrustDomain}, opts...))
 		mux.Handle(airlockv1connect.NewKeysServiceHandler(keysHandler{ring: o.Keyring, boxes: o.Mailboxes, ids: o.Identities, z: z}, opts...))
+		if o.Topics != nil {
+			mux.Handle(airlockv1connect.NewTopicServiceHandler(topicHandler{topics: o.Topics, msg: o.Messaging, z: z}, opts...))
+		}
 	}
 	mux.Handle(airlockv1connect.NewAuditServiceHandler(auditHandler{log: o.Audit, node: o.Node, z: z}, opts...))
 	mux.Handle(airlockv1connect.NewPolicyServiceHandler(ph, opts...))

@@ -5,6 +5,8 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,6 +65,7 @@ See docs/performance.md for targets and reference figures.`,
 	fl.IntVar(&f.handshakes, "handshakes", 5000, "handshakes to perform (handshake)")
 	fl.IntVar(&f.enrollments, "enrollments", 1000, "enrollments and CA issuances to perform (issuance)")
 	fl.StringVar(&f.scenario, "scenario", "all", "all, handshake, whoami, latency or issuance")
+	cmd.AddCommand(a.benchMessagingCommand())
 	return cmd
 }
 
@@ -139,4 +142,128 @@ func (r *benchReport) print(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "GOMAXPROCS %d; load generator and hub share these CPUs\n", r.GOMAXPROCS)
 	return printTable(w, []string{"SCENARIO", "RATE", "OK", "ERRORS", "CONCURRENCY", "ELAPSED", "NOTES"}, rows)
+}
+
+// messagingReport is what `airlock bench messaging -o json` prints.
+type messagingReport struct {
+	GOMAXPROCS int               `json:"gomaxprocs"`
+	Runs       []bench.Messaging `json:"runs"`
+}
+
+func (a *app) benchMessagingCommand() *cobra.Command {
+	var o bench.MessagingOptions
+	size := byteSize(1024)
+	cmd := &cobra.Command{
+		Use:   "messaging",
+		Short: "Measure direct messages end to end: sends/s, deliveries/s, latency",
+		Long: `Start a throwaway hub in this process, enroll --senders and --receivers
+agents in one segment, and send --size-byte messages from the senders to
+the receivers (round-robin) through the whole pipeline: mutual TLS,
+authorization, signature check, sealing, durable commit and audit. The
+receivers fetch (or stream) and ack. Latency is end to end, from the start
+of a send to the receiver holding the verified message.
+
+Two runs: closed loop (--in-flight sends per sender) for --duration, then,
+unless --rate is 0, open loop at --rate sends/s for --duration, with
+latency measured from when each send was due.`,
+		Example: "  airlock bench messaging --senders 16 --receivers 16 --size 1KiB --duration 30s",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneRuntime()
+			o.Size = int(size)
+			rep, err := runMessagingBench(cmd, o)
+			if err != nil {
+				return err
+			}
+			return a.emit(rep, rep.print)
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&o.Senders, "senders", 16, "sending agents, each with its own connection")
+	fl.IntVar(&o.Receivers, "receivers", 16, "receiving agents, each with its own connection")
+	fl.Var(&size, "size", "message body size: bytes, or with a unit (512B, 1KiB, 1MiB)")
+	fl.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each run sends")
+	fl.IntVar(&o.InFlight, "in-flight", 4, "sends each sender keeps in flight (closed loop)")
+	fl.IntVar(&o.Rate, "rate", 5000, "sends started per second in the open-loop run; 0 skips it")
+	fl.StringVar(&o.Consumer, "consumer", bench.ConsumeFetch, "fetch (batches, one ack per batch) or stream (Receive, one ack per message)")
+	return cmd
+}
+
+func runMessagingBench(cmd *cobra.Command, o bench.MessagingOptions) (*messagingReport, error) {
+	ctx := cmd.Context()
+	h, err := bench.Start(ctx, bench.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	rep := &messagingReport{GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	rate := o.Rate
+	o.Rate = 0
+	fmt.Fprintf(cmd.ErrOrStderr(), "running messaging, closed loop, %d in flight per sender…\n", o.InFlight)
+	r, err := h.Messaging(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	rep.Runs = append(rep.Runs, r)
+	if rate > 0 {
+		o.Rate = rate
+		fmt.Fprintf(cmd.ErrOrStderr(), "running messaging, open loop at %d/s…\n", rate)
+		if r, err = h.Messaging(ctx, o); err != nil {
+			return nil, err
+		}
+		rep.Runs = append(rep.Runs, r)
+	}
+	return rep, nil
+}
+
+func (r *messagingReport) print(w io.Writer) error {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
+	var rows [][]string
+	for _, m := range r.Runs {
+		load := fmt.Sprintf("closed, %d in flight/sender", m.InFlight)
+		if m.TargetRate > 0 {
+			load = fmt.Sprintf("open at %d/s, %d dropped", m.TargetRate, m.Dropped)
+		}
+		rows = append(rows, []string{m.Scenario, load, fmt.Sprintf("%.0f", m.SendsPerSecond), fmt.Sprintf("%.0f", m.DeliveriesPerSecond),
+			fmt.Sprintf("%d/%d", m.Sent, m.SendErrors), fmt.Sprintf("%d/%d/%d", m.Delivered, m.Redelivered, m.Undelivered),
+			fmt.Sprintf("p50 %s p90 %s p99 %s max %s", ms(m.P50), ms(m.P90), ms(m.P99), ms(m.Max))})
+	}
+	for _, m := range r.Runs {
+		if m.FirstError != "" {
+			fmt.Fprintf(w, "%s: first send error: %s\n", m.Scenario, m.FirstError)
+		}
+	}
+	if len(r.Runs) > 0 {
+		m := r.Runs[0]
+		fmt.Fprintf(w, "GOMAXPROCS %d; %d senders, %d receivers, %d-byte bodies, consumer %s; load generator and hub share these CPUs\n",
+			r.GOMAXPROCS, m.Senders, m.Receivers, m.Size, m.Consumer)
+	}
+	return printTable(w, []string{"SCENARIO", "LOAD", "SENDS/S", "DELIVERIES/S", "SENT/ERRORS", "DELIVERED/REDELIVERED/LOST", "LATENCY MS"}, rows)
+}
+
+// byteSize is a --size flag: a number of bytes with an optional unit.
+type byteSize int
+
+var sizeUnits = []struct {
+	suffix string
+	n      int
+}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"KB", 1000}, {"MB", 1000_000}, {"B", 1}}
+
+func (s *byteSize) String() string { return strconv.Itoa(int(*s)) }
+func (s *byteSize) Type() string   { return "size" }
+
+func (s *byteSize) Set(v string) error {
+	num, mult := v, 1
+	for _, u := range sizeUnits {
+		if rest, ok := strings.CutSuffix(v, u.suffix); ok {
+			num, mult = rest, u.n
+			break
+		}
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n < 0 || n > (64<<20)/mult {
+		return fmt.Errorf("%q is not a size such as 1024, 512B, 1KiB or 1MiB", v)
+	}
+	*s = byteSize(n * mult)
+	return nil
 }

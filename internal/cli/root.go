@@ -65,6 +65,7 @@ Then run the export lines it prints, and:  airlock agent create a1`,
 		a.tokenCommand(), a.enrollCommand(), a.whoamiCommand(), a.versionCommand(), a.benchCommand(), a.auditCommand(),
 		a.policyCommand(), a.grantCommand(), a.accessCommand(),
 		a.sendCommand(), a.inboxCommand(), a.ackCommand(), a.messageCommand(), a.keysCommand())
+	root.AddCommand(a.topicCommand(), a.publishCommand(), a.subscribeCommand())
 	return root
 }
 

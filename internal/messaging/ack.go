@@ -20,6 +20,11 @@ func (s *Service) Ack(ctx context.Context, a policy.Actor, mailbox string, ids [
 	if err := checkIDs(ids); err != nil {
 		return 0, err
 	}
+	return s.ack(ctx, a, mailbox, ids)
+}
+
+// ack acknowledges the stored messages ids of mailbox; see Ack.
+func (s *Service) ack(ctx context.Context, a policy.Actor, mailbox string, ids []string) (int, error) {
 	now, n := s.now(), 0
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		n = 0
@@ -101,8 +106,7 @@ func (s *Service) DeadLetters(ctx context.Context, mailbox string, limit int) ([
 			return nil, fmt.Errorf("dead letters of %s: %w", mailbox, err)
 		}
 		if err != nil {
-			e = Envelope{ID: m.ID, Sender: m.Sender, Recipient: m.Recipient, Subject: m.Subject,
-				ContentType: m.ContentType, Thread: m.Thread, ReplyTo: m.ReplyTo, Created: m.Created}
+			e = unsealed(m)
 		}
 		d := delivery(m, e)
 		d.LeaseExpires = time.Time{}

@@ -21,6 +21,8 @@ type Delivery struct {
 	Attempt      int      // 1 on first delivery
 	LeaseExpires time.Time
 	State        store.MessageState
+
+	row string // the stored message's ID: Envelope.ID, or a topic copy's
 }
 
 // DeadLetter is a message in a mailbox's dead-letter queue. When its body
@@ -108,7 +110,7 @@ func (s *Service) fetchOnce(ctx context.Context, a policy.Actor, mailbox string,
 func (s *Service) deadLetterCorrupt(ctx context.Context, ms []store.Message, ds []Delivery, events []store.Event, now time.Time) error {
 	ok := make(map[string]bool, len(ds))
 	for _, d := range ds {
-		ok[d.Envelope.ID] = true
+		ok[d.row] = true
 	}
 	return s.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		for _, m := range ms {
@@ -129,7 +131,7 @@ func (s *Service) deadLetterCorrupt(ctx context.Context, ms []store.Message, ds 
 
 func delivery(m *store.Message, e Envelope) Delivery {
 	return Delivery{Envelope: e, Signature: m.Signature, SenderChain: m.SenderChain,
-		Attempt: m.Attempts, LeaseExpires: m.VisibleAt, State: m.State}
+		Attempt: m.Attempts, LeaseExpires: m.VisibleAt, State: m.State, row: m.ID}
 }
 
 // Receive delivers mailbox's messages to deliver as they commit, in

@@ -34,10 +34,10 @@ func (s *Service) seal(ctx context.Context, mailbox string, m *store.Message, e 
 	if err != nil {
 		return fmt.Errorf("encode headers: %w", err)
 	}
-	if m.Headers, err = s.Keys.Seal(ctx, mailbox, headers, sealAD(partHeaders, m)); err != nil {
+	if m.Headers, err = s.Keys.Seal(ctx, mailbox, headers, adOf(partHeaders, m)); err != nil {
 		return err
 	}
-	if m.Body, err = s.Keys.Seal(ctx, mailbox, e.Body, sealAD(partBody, m)); err != nil {
+	if m.Body, err = s.Keys.Seal(ctx, mailbox, e.Body, adOf(partBody, m)); err != nil {
 		return err
 	}
 	m.KeyID = keyIDOf(m.Body)
@@ -47,11 +47,11 @@ func (s *Service) seal(ctx context.Context, mailbox string, m *store.Message, e 
 // open decrypts a stored message. Errors wrap ErrCorrupt when the message
 // can never be opened (see corruptErr).
 func (s *Service) open(ctx context.Context, m *store.Message) (Envelope, error) {
-	e := Envelope{ID: m.ID, Sender: m.Sender, Recipient: m.Recipient, Subject: m.Subject,
-		ContentType: m.ContentType, Thread: m.Thread, ReplyTo: m.ReplyTo, Created: m.Created}
-	headers, err := s.Keys.Open(ctx, m.Mailbox, m.Headers, sealAD(partHeaders, m))
+	e := unsealed(m)
+	owner := keysetOf(m.Mailbox)
+	headers, err := s.Keys.Open(ctx, owner, m.Headers, adOf(partHeaders, m))
 	if err == nil {
-		e.Body, err = s.Keys.Open(ctx, m.Mailbox, m.Body, sealAD(partBody, m))
+		e.Body, err = s.Keys.Open(ctx, owner, m.Body, adOf(partBody, m))
 	}
 	if err == nil {
 		if err = json.Unmarshal(headers, &e.Headers); err != nil {

@@ -126,6 +126,7 @@ type Store interface {
 type Tx interface {
 	PolicyTx
 	MessageTx
+	TopicTx
 
 	// CreatePrincipal inserts p; ErrExists if (Kind, Name) is taken.
 	CreatePrincipal(p Principal) error

@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/airlock-hub/airlock/client"
+)
+
+// topicJSON is the --output json form of a topic.
+type topicJSON struct {
+	Name      string    `json:"name"`
+	Segment   string    `json:"segment"`
+	Created   time.Time `json:"created"`
+	CreatedBy string    `json:"created_by"`
+}
+
+func toTopicJSON(t client.Topic) topicJSON {
+	return topicJSON{Name: t.Name, Segment: t.Segment, Created: t.Created, CreatedBy: t.CreatedBy}
+}
+
+func (a *app) topicCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "topic",
+		Short: "Create and list topics (publish/subscribe)",
+		Long: `A topic fans each published message out to every durable subscription it
+has: each subscription keeps its own cursor, leases and acknowledgements, with
+the delivery guarantees of a mailbox. A topic belongs to a policy segment; the
+starter policy lets the agents of that segment publish and subscribe.`,
+	}
+	cmd.AddCommand(a.topicCreate(), a.topicList())
+	return cmd
+}
+
+func (a *app) topicCreate() *cobra.Command {
+	var cf connFlags
+	var segment string
+	cmd := &cobra.Command{
+		Use:     "create NAME [--segment S]",
+		Short:   "Create a topic (administrators)",
+		Example: `  airlock topic create orders --segment finance`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+				t, err := c.CreateTopic(cmd.Context(), args[0], segment)
+				if err != nil {
+					return err
+				}
+				return a.emit(toTopicJSON(t), func(w io.Writer) error {
+					_, err := fmt.Fprintf(w, "created topic %s in segment %s\n", t.Name, t.Segment)
+					return err
+				})
+			})
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVar(&segment, "segment", "default", "policy segment of the topic")
+	return cmd
+}
+
+func (a *app) topicList() *cobra.Command {
+	var cf connFlags
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List topics (administrators)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+				ts, err := c.ListTopics(cmd.Context())
+				if err != nil {
+					return err
+				}
+				out := make([]topicJSON, 0, len(ts))
+				rows := make([][]string, 0, len(ts))
+				for _, t := range ts {
+					out = append(out, toTopicJSON(t))
+					rows = append(rows, []string{t.Name, t.Segment, t.Created.Local().Format(time.RFC3339), shortID(c, t.CreatedBy)})
+				}
+				return a.emit(out, func(w io.Writer) error {
+					return printTable(w, []string{"NAME", "SEGMENT", "CREATED", "CREATED BY"}, rows)
+				})
+			})
+		},
+	}
+	cf.register(cmd)
+	return cmd
+}
+
+// publishJSON is the --output json form of a publish.
+type publishJSON struct {
+	ID            string `json:"id"`
+	Subscriptions int    `json:"subscriptions"`
+}
+
+func (a *app) publishCommand() *cobra.Command {
+	var cf connFlags
+	var o client.SendOptions
+	var headers []string
+	var body, file string
+	cmd := &cobra.Command{
+		Use:   "publish TOPIC [--subject S] (--body TEXT | --file F | stdin)",
+		Short: "Publish a signed message to every subscription of a topic",
+		Long: `Publish a message to TOPIC. The envelope is signed with this identity's key
+for "topic:TOPIC"; the hub checks the signature, authorizes Publish on the
+topic, and stores a sealed copy in every subscription the topic has now.
+Prints the message ID. The body is read as for airlock send.`,
+		Example: `  airlock publish orders --subject "order 42" --body "paid"
+  airlock publish orders --content-type application/json --file order.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			bodySet := cmd.Flags().Changed("body")
+			if o.Body, err = readBody(cmd.InOrStdin(), body, bodySet, file); err != nil {
+				return err
+			}
+			if bodySet && !cmd.Flags().Changed("content-type") {
+				o.ContentType = "text/plain; charset=utf-8"
+			}
+			if o.Headers, err = parseHeaders(headers); err != nil {
+				return err
+			}
+			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+				id, n, err := c.Publish(cmd.Context(), args[0], o)
+				if err != nil {
+					return err
+				}
+				return a.emit(publishJSON{ID: id, Subscriptions: n}, func(w io.Writer) error {
+					if n == 0 {
+						fmt.Fprintln(a.errOut, "note: the topic has no subscriptions; nobody will receive this message")
+					}
+					_, err := fmt.Fprintln(w, id)
+					return err
+				})
+			})
+		},
+	}
+	cf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.Subject, "subject", "", "subject line")
+	f.StringVar(&o.ContentType, "content-type", "", "media type of the body, e.g. application/json")
+	f.StringVar(&o.Thread, "thread", "", "ID of the thread's first message")
+	f.StringVar(&o.ReplyTo, "reply-to", "", "ID of the message this one answers")
+	f.StringArrayVar(&headers, "header", nil, "header KEY=VALUE (repeatable)")
+	f.StringVar(&o.IdempotencyKey, "idempotency-key", "", "retries with the same key within 24h return the first message ID")
+	f.StringVar(&body, "body", "", "message body text")
+	f.StringVar(&file, "file", "", "read the body from this file (- for stdin)")
+	cmd.MarkFlagsMutuallyExclusive("body", "file")
+	return cmd
+}
+
+func (a *app) subscribeCommand() *cobra.Command {
+	var cf connFlags
+	var sub string
+	var wait time.Duration
+	var limit int
+	var ack bool
+	cmd := &cobra.Command{
+		Use:   "subscribe TOPIC --subscription NAME [--wait[=30s]] [--limit N] [--ack]",
+		Short: "Create a durable subscription if needed and fetch its messages",
+		Long: `Subscribe to TOPIC under the durable subscription NAME (created on first use,
+owned by this identity), then fetch (lease) its messages, oldest first, and list
+them like airlock inbox. A subscription receives the messages published after it
+was created. Messages not acknowledged (--ack) before their lease ends are
+delivered again.`,
+		Example: `  airlock subscribe orders --subscription billing --wait --ack
+  airlock subscribe orders --subscription audit -o json`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := waitArg(cmd, args[1:], &wait); err != nil {
+				return err
+			}
+			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+				if err := c.Subscribe(cmd.Context(), args[0], sub); err != nil {
+					return err
+				}
+				return a.fetchSubscription(cmd, c, args[0], sub, limit, wait, ack)
+			})
+		},
+	}
+	cf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&sub, "subscription", "", "subscription name (required)")
+	f.DurationVar(&wait, "wait", 0, "wait up to this long for a message (bare --wait: 30s)")
+	f.Lookup("wait").NoOptDefVal = "30s"
+	f.IntVar(&limit, "limit", 0, "at most N messages (0: the hub's default)")
+	f.BoolVar(&ack, "ack", false, "acknowledge the messages shown")
+	_ = cmd.MarkFlagRequired("subscription")
+	return cmd
+}
+
+func (a *app) fetchSubscription(cmd *cobra.Command, c *client.Client, topic, sub string, limit int, wait time.Duration, ack bool) error {
+	ms, verr := c.FetchSubscription(cmd.Context(), topic, sub, limit, wait)
+	if verr != nil && !errors.Is(verr, client.ErrUnverified) {
+		return verr
+	}
+	out := make([]messageJSON, 0, len(ms))
+	rows := make([][]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, toMessageJSON(m))
+		rows = append(rows, []string{m.ID, shortID(c, m.From), printable(m.Subject, false),
+			m.Created.Local().Format(time.RFC3339), strconv.Itoa(m.Attempt)})
+	}
+	err := a.emit(out, func(w io.Writer) error {
+		return printTable(w, []string{"ID", "FROM", "SUBJECT", "CREATED", "ATTEMPT"}, rows)
+	})
+	if err != nil {
+		return err
+	}
+	if ack && len(ms) > 0 {
+		if _, err := c.AckSubscription(cmd.Context(), topic, sub, messageIDs(ms)...); err != nil {
+			return err
+		}
+	}
+	if a.output == "text" {
+		switch {
+		case len(ms) == 0:
+			fmt.Fprintln(a.errOut, "no messages")
+		case !ack:
+			fmt.Fprintf(a.errOut, "%d message(s) leased to subscription %s until %s: use --ack, or they are delivered again\n",
+				len(ms), sub, ms[0].LeaseExpires.Local().Format(time.Kitchen))
+		}
+	}
+	return verr
+}

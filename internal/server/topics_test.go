@@ -1,0 +1,102 @@
+package server_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/airlock-hub/airlock/client"
+	"github.com/airlock-hub/airlock/internal/server"
+)
+
+func subjects(ms []client.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Subject)
+	}
+	return out
+}
+
+// TestTopics: an admin creates a topic in the default segment; two agents
+// of that segment subscribe under their own names; a publish reaches both
+// subscriptions, verified, and each acknowledges on its own; an agent of
+// another segment may neither subscribe nor publish; nobody reads another's
+// subscription.
+func TestTopics(t *testing.T) {
+	h := startHub(t, "", func(c *server.Config) { c.Messaging.Lease = time.Second })
+	ctx := context.Background()
+	pub, s1, s2 := h.agent(t, "pub"), h.agent(t, "s1"), h.agent(t, "s2")
+	fin := h.agentIn(t, "fin", "finance")
+
+	_, err := pub.CreateTopic(ctx, "orders", "default")
+	wantCode(t, err, connect.CodePermissionDenied, "")
+	topic, err := h.admin.CreateTopic(ctx, "orders", "default")
+	if err != nil || topic.Name != "orders" || topic.Segment != "default" {
+		t.Fatalf("create topic: %+v, %v", topic, err)
+	}
+	_, err = h.admin.CreateTopic(ctx, "orders", "default")
+	wantCode(t, err, connect.CodeAlreadyExists, "")
+	if ts, err := h.admin.ListTopics(ctx); err != nil || len(ts) != 1 || ts[0].Name != "orders" {
+		t.Fatalf("list topics: %+v, %v", ts, err)
+	}
+
+	if _, n, err := pub.Publish(ctx, "orders", client.SendOptions{Subject: "early", Body: []byte("nobody listens")}); err != nil || n != 0 {
+		t.Fatalf("publish before subscriptions: %d, %v", n, err)
+	}
+	for _, c := range []struct {
+		cl   *client.Client
+		name string
+	}{{s1, "billing"}, {s2, "audit"}} {
+		if err := c.cl.Subscribe(ctx, "orders", c.name); err != nil {
+			t.Fatalf("subscribe %s: %v", c.name, err)
+		}
+	}
+	wantCode(t, fin.Subscribe(ctx, "orders", "spy"), connect.CodePermissionDenied, "")
+	_, _, err = fin.Publish(ctx, "orders", client.SendOptions{Subject: "from finance"})
+	wantCode(t, err, connect.CodePermissionDenied, "")
+	wantCode(t, s2.Subscribe(ctx, "orders", "billing"), connect.CodeAlreadyExists, "another subscriber")
+	_, err = s2.FetchSubscription(ctx, "orders", "billing", 10, 0)
+	wantCode(t, err, connect.CodeNotFound, "")
+
+	first, n, err := pub.Publish(ctx, "orders", client.SendOptions{Subject: "one", Body: []byte("first")})
+	if err != nil || n != 2 {
+		t.Fatalf("publish: %d subscriptions, %v; want 2", n, err)
+	}
+	if _, _, err := pub.Publish(ctx, "orders", client.SendOptions{Subject: "two", Body: []byte("second")}); err != nil {
+		t.Fatal(err)
+	}
+
+	got1, err := s1.FetchSubscription(ctx, "orders", "billing", 10, 2*time.Second)
+	if err != nil || !slices.Equal(subjects(got1), []string{"one", "two"}) {
+		t.Fatalf("billing got %q, %v; want one, two", subjects(got1), err)
+	}
+	if m := got1[0]; m.ID != first || !m.Verified || m.From != "spiffe://airlock.local/agent/pub" ||
+		m.To != "topic:orders" || string(m.Body) != "first" {
+		t.Fatalf("billing's first message: %+v", m)
+	}
+	if n, err := s1.AckSubscription(ctx, "orders", "billing", first); err != nil || n != 1 {
+		t.Fatalf("billing ack: %d, %v", n, err)
+	}
+	got2, err := s2.FetchSubscription(ctx, "orders", "audit", 10, 2*time.Second)
+	if err != nil || !slices.Equal(subjects(got2), []string{"one", "two"}) {
+		t.Fatalf("audit got %q, %v; want one, two (billing's ack is its own)", subjects(got2), err)
+	}
+	if n, err := s2.AckSubscription(ctx, "orders", "audit", got2[0].ID, got2[1].ID); err != nil || n != 2 {
+		t.Fatalf("audit ack: %d, %v", n, err)
+	}
+	// Acking through someone else's subscription is refused.
+	_, err = s2.AckSubscription(ctx, "orders", "billing", got1[1].ID)
+	wantCode(t, err, connect.CodeNotFound, "")
+
+	time.Sleep(1500 * time.Millisecond) // longer than the lease
+	again1, err := s1.FetchSubscription(ctx, "orders", "billing", 10, 0)
+	if err != nil || !slices.Equal(subjects(again1), []string{"two"}) || again1[0].Attempt != 2 {
+		t.Fatalf("billing after the lease: %q, %v; want two, redelivered", subjects(again1), err)
+	}
+	if again2, err := s2.FetchSubscription(ctx, "orders", "audit", 10, 0); err != nil || len(again2) != 0 {
+		t.Fatalf("audit after acking all: %q, %v; want none", subjects(again2), err)
+	}
+}
