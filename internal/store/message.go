@@ -8,6 +8,11 @@ type MessageState string
 const (
 	// MessageHeld: waiting for approval; not delivered.
 	MessageHeld MessageState = "held"
+	// MessageQuarantined: held by the content screener for human review;
+	// not delivered. Like a held message it counts against the quota, and
+	// SetMessageState releases it (MessageReady) or rejects it
+	// (MessageDead).
+	MessageQuarantined MessageState = "quarantined"
 	// MessageReady: deliverable when VisibleAt has passed (new, or its
 	// lease ran out and it waits for redelivery).
 	MessageReady MessageState = "ready"
@@ -20,6 +25,8 @@ const (
 
 // Message is one stored envelope. Body and Headers are ciphertext sealed
 // with the recipient's key; the hub never stores them in plaintext.
+// Labels are the hub's own plaintext annotations, outside the sender's
+// signature: a recipient must not take them as the sender's word.
 type Message struct {
 	ID          string // time-ordered (UUIDv7), unique
 	Seq         int64  // assigned by the store: FIFO order within the store
@@ -41,10 +48,11 @@ type Message struct {
 	Attempts    int
 	VisibleAt   time.Time // not delivered before this (lease / backoff)
 	Idempotency string    // sender's idempotency key, "" if none
+	Labels      []byte    // hub-set provenance labels (JSON): screening verdict, score, categories; not signed by the sender
 }
 
 // MailboxUsage is what a mailbox holds that counts against its quota:
-// messages not yet acknowledged (held, ready, leased, dead).
+// messages not yet acknowledged (held, quarantined, ready, leased, dead).
 type MailboxUsage struct {
 	Messages int64
 	Bytes    int64
@@ -68,13 +76,13 @@ type MessageTx interface {
 	LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) ([]Message, error)
 	// AckMessage marks a message of mailbox acked, leased or not, and
 	// records at; ErrNotFound if mailbox has no such message, ErrConflict
-	// if it is not ready (already acked, held or dead).
+	// if it is not ready (already acked, held, quarantined or dead).
 	AckMessage(mailbox, id string, at time.Time) error
 	// ListMessages returns messages of mailbox in state, oldest first,
 	// without leasing them (at most limit; 0 means no limit).
 	ListMessages(mailbox string, state MessageState, limit int) ([]Message, error)
 	// SetMessageState moves a message to state with VisibleAt (requeue from
-	// dead, release a held message); ErrNotFound if absent. Moving a
+	// dead, release a held or quarantined message); ErrNotFound if absent. Moving a
 	// message out of MessageDead resets Attempts to 0, so a requeued
 	// message gets maxAttempts fresh deliveries.
 	SetMessageState(id string, state MessageState, visibleAt time.Time) error

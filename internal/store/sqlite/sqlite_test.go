@@ -276,3 +276,70 @@ func TestSecureDelete(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgradeRebuildsMessages opens a database at schema version 5:
+// migration 6 rebuilds the messages table to allow quarantined messages,
+// and must keep every row, column and index.
+func TestUpgradeRebuildsMessages(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.db")
+	raw := openRaw(t, path)
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for v, name := range []string{"0001_init.sql", "0002_audit_tree.sql", "0003_policy.sql", "0004_messages.sql", "0005_topics.sql"} {
+		text, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec(string(text)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := raw.Exec(`INSERT INTO schema_migrations VALUES (?, ?, '')`, v+1, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	_, err := raw.Exec(`INSERT INTO messages VALUES (7, 'm1', 'agent/a2', 'spiffe://example.org/agent/a1',
+		'spiffe://example.org/agent/a2', 's', 'text/plain', 't1', 'r1', X'00ff', X'0102', X'5a', '["AQI="]',
+		42, 3, ?, 'acked', 2, ?, 'k1', ?)`, created.UnixMicro(), created.UnixMicro(), created.UnixMicro())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	s := openTemp(t, path)
+	want := store.Message{ID: "m1", Seq: 7, Mailbox: "agent/a2", Sender: "spiffe://example.org/agent/a1",
+		Recipient: "spiffe://example.org/agent/a2", Subject: "s", ContentType: "text/plain", Thread: "t1",
+		ReplyTo: "r1", Headers: []byte{0x00, 0xff}, Body: []byte{0x01, 0x02}, Signature: []byte{0x5a},
+		SenderChain: [][]byte{{0x01, 0x02}}, Size: 42, KeyID: 3, Created: created, State: store.MessageAcked,
+		Attempts: 2, VisibleAt: created, Idempotency: "k1"}
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		got, err := tx.Message("m1")
+		if err != nil {
+			return err
+		}
+		// Sprint shows nil and empty Labels alike: the old row has none.
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("message after upgrade:\n got %+v\nwant %+v", got, want)
+		}
+		if got, err := tx.MessageByIdempotency(want.Sender, "k1", created); err != nil || got.ID != "m1" {
+			t.Errorf("by idempotency after upgrade: got %q, %v; want m1", got.ID, err)
+		}
+		q := store.Message{ID: "m2", Mailbox: "agent/a2", State: store.MessageQuarantined, Labels: []byte(`{}`)}
+		if seq, err := tx.PutMessage(q); err != nil || seq != 8 {
+			t.Errorf("put quarantined after upgrade: got seq %d, %v; want 8, nil", seq, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	raw = openRaw(t, path)
+	defer raw.Close()
+	var idx string
+	err = raw.QueryRow(`SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema
+		WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL ORDER BY name)`).Scan(&idx)
+	if want := "messages_idempotency messages_lease messages_mailbox_state"; err != nil || idx != want {
+		t.Errorf("indexes after upgrade: got %q, %v; want %q", idx, err, want)
+	}
+}

@@ -34,7 +34,8 @@ func checkMessage(t *testing.T, got, want store.Message) {
 		!bytes.Equal(got.Body, want.Body) || !bytes.Equal(got.Signature, want.Signature) ||
 		!slices.EqualFunc(got.SenderChain, want.SenderChain, bytes.Equal) || got.Size != want.Size ||
 		got.KeyID != want.KeyID || !sameTime(got.Created, want.Created) || got.State != want.State ||
-		got.Attempts != want.Attempts || !sameTime(got.VisibleAt, want.VisibleAt) || got.Idempotency != want.Idempotency {
+		got.Attempts != want.Attempts || !sameTime(got.VisibleAt, want.VisibleAt) || got.Idempotency != want.Idempotency ||
+		!bytes.Equal(got.Labels, want.Labels) {
 		t.Errorf("message:\n got %+v\nwant %+v", got, want)
 	}
 }
@@ -94,7 +95,7 @@ func testMessages(t *testing.T, s store.Store) {
 		SenderChain: [][]byte{{0x30, 0x82, 0x00}, {0x30, 0x00, 0xff, '"'}},
 		Size:        1 << 40, KeyID: 1<<32 - 1, Created: time.Date(2025, 3, 14, 1, 2, 3, 456789123, zone),
 		State: store.MessageHeld, Attempts: 3, VisibleAt: time.Date(2025, 3, 15, 0, 0, 0, 999, zone),
-		Idempotency: "idem-1",
+		Idempotency: "idem-1", Labels: []byte(`{"verdict":"quarantine","score":0.93,"categories":["pii"]}`),
 	}
 	bare := store.Message{ID: "bare", State: store.MessageReady}
 	putMessages(t, s, &full, &bare)
@@ -290,6 +291,44 @@ func testListMessages(t *testing.T, s store.Store) {
 	}
 }
 
+// testQuarantine: a quarantined message keeps its labels, is never leased
+// or acked, and is released to ready (then leased) or rejected to dead.
+func testQuarantine(t *testing.T, s store.Store) {
+	labels := []byte(`{"verdict":"quarantine","categories":["secrets"]}`)
+	released, rejected, ready := message("released", mailboxA), message("rejected", mailboxA), message("ready", mailboxA)
+	released.State, released.Labels = store.MessageQuarantined, labels
+	rejected.State = store.MessageQuarantined
+	ready.Labels = []byte(`{"verdict":"pass"}`)
+	putMessages(t, s, &released, &rejected, &ready)
+	checkMessage(t, getMessage(t, s, "released"), released)
+	if got := leaseAt(t, s, mailboxA, base.Add(time.Hour), 10, 5); len(got) != 1 || got[0].ID != "ready" ||
+		!bytes.Equal(got[0].Labels, ready.Labels) {
+		t.Errorf("lease: got %+v, want only ready, with its labels", got)
+	}
+	update(t, s, func(tx store.Tx) error {
+		wantErr(t, "ack quarantined", tx.AckMessage(mailboxA, "released", base), store.ErrConflict)
+		got, err := tx.ListMessages(mailboxA, store.MessageQuarantined, 0)
+		wantErr(t, "list quarantined", err, nil)
+		if len(got) != 2 || got[0].ID != "released" || !bytes.Equal(got[0].Labels, labels) || got[1].ID != "rejected" {
+			t.Errorf("quarantined: got %+v, want released (labelled) and rejected", got)
+		}
+		u, err := tx.Usage(mailboxA)
+		wantErr(t, "usage", err, nil)
+		if want := (store.MailboxUsage{Messages: 3, Bytes: released.Size + rejected.Size + ready.Size}); u != want {
+			t.Errorf("usage: got %+v, want %+v", u, want)
+		}
+		wantErr(t, "release", tx.SetMessageState("released", store.MessageReady, base), nil)
+		return tx.SetMessageState("rejected", store.MessageDead, base)
+	})
+	got := leaseAt(t, s, mailboxA, base, 10, 5)
+	if len(got) != 1 || got[0].ID != "released" || got[0].Attempts != 1 || !bytes.Equal(got[0].Labels, labels) {
+		t.Errorf("lease after release: got %+v, want released on attempt 1, with its labels", got)
+	}
+	if got := getMessage(t, s, "rejected").State; got != store.MessageDead {
+		t.Errorf("state after reject: got %q, want %q", got, store.MessageDead)
+	}
+}
+
 func testAckMessage(t *testing.T, s store.Store) {
 	m1, m2, held := message("m1", mailboxA), message("m2", mailboxA), message("held", mailboxA)
 	held.State = store.MessageHeld
@@ -366,16 +405,16 @@ func testRewriteMessage(t *testing.T, s store.Store) {
 }
 
 func testUsage(t *testing.T, s store.Store) {
-	sizes := map[string]int64{"held": 1, "ready": 10, "leased": 100, "dead": 1000, "acked": 10000}
+	sizes := map[string]int64{"held": 1, "ready": 10, "leased": 100, "dead": 1000, "acked": 10000, "quarantined": 100000}
 	var ms []*store.Message
-	for _, id := range []string{"held", "ready", "leased", "dead", "acked"} {
+	for _, id := range []string{"held", "ready", "leased", "dead", "acked", "quarantined"} {
 		m := message(id, mailboxA)
 		m.Size = sizes[id]
 		ms = append(ms, &m)
 	}
-	ms[0].State, ms[3].State = store.MessageHeld, store.MessageDead
+	ms[0].State, ms[3].State, ms[5].State = store.MessageHeld, store.MessageDead, store.MessageQuarantined
 	other := message("other", mailboxB)
-	other.Size = 100000
+	other.Size = 1000000
 	putMessages(t, s, append(ms, &other)...)
 	update(t, s, func(tx store.Tx) error {
 		if _, err := tx.LeaseMessages(mailboxA, base, lease, 2, 5); err != nil { // ready and leased
@@ -386,7 +425,7 @@ func testUsage(t *testing.T, s store.Store) {
 		}
 		u, err := tx.Usage(mailboxA)
 		wantErr(t, "usage", err, nil)
-		if want := (store.MailboxUsage{Messages: 4, Bytes: 1111}); u != want {
+		if want := (store.MailboxUsage{Messages: 5, Bytes: 101111}); u != want {
 			t.Errorf("usage: got %+v, want %+v", u, want)
 		}
 		u, err = tx.Usage("agent/empty")

@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeaseExpiry", testLeaseExpiry},
 		{"DeadLetters", testDeadLetters},
 		{"ListMessages", testListMessages},
+		{"Quarantine", testQuarantine},
 		{"AckMessage", testAckMessage},
 		{"Idempotency", testIdempotency},
 		{"RewriteMessage", testRewriteMessage},

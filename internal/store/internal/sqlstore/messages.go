@@ -10,13 +10,14 @@ import (
 // messageCols are the messages columns the Message type maps to, in
 // scanMessage's order. acked is written by AckMessage only.
 const messageCols = `seq, id, mailbox, sender, recipient, subject, content_type, thread, reply_to,
-	headers, body, signature, sender_chain, size, key_id, created, state, attempts, visible_at, idempotency`
+	headers, body, signature, sender_chain, size, key_id, created, state, attempts, visible_at, idempotency,
+	labels`
 
 // validState reports an error for a state the schema does not allow, so
 // callers get a clear message rather than a constraint failure.
 func validState(s store.MessageState) error {
 	switch s {
-	case store.MessageHeld, store.MessageReady, store.MessageAcked, store.MessageDead:
+	case store.MessageHeld, store.MessageQuarantined, store.MessageReady, store.MessageAcked, store.MessageDead:
 		return nil
 	}
 	return fmt.Errorf("unknown message state %q", s)
@@ -37,11 +38,11 @@ func (tx *Tx) PutMessage(m store.Message) (int64, error) {
 	}
 	err = tx.insert("message "+m.ID,
 		`INSERT INTO messages (`+messageCols+`)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		seq, m.ID, m.Mailbox, m.Sender, m.Recipient, m.Subject, m.ContentType, m.Thread, m.ReplyTo,
 		bytesArg(m.Headers), bytesArg(m.Body), bytesArg(m.Signature), chainArg(m.SenderChain),
 		m.Size, int64(m.KeyID), tx.d.timeArg(m.Created), string(m.State), m.Attempts,
-		tx.d.timeArg(m.VisibleAt), m.Idempotency)
+		tx.d.timeArg(m.VisibleAt), m.Idempotency, bytesArg(m.Labels))
 	if err != nil {
 		return 0, err
 	}
@@ -54,7 +55,8 @@ func scanMessage(r Rows) (store.Message, error) {
 	var state string
 	err := r.Scan(&m.Seq, &m.ID, &m.Mailbox, &m.Sender, &m.Recipient, &m.Subject, &m.ContentType,
 		&m.Thread, &m.ReplyTo, &m.Headers, &m.Body, &m.Signature, chainDest{&m.SenderChain},
-		&m.Size, &keyID, timeDest{&m.Created}, &state, &m.Attempts, timeDest{&m.VisibleAt}, &m.Idempotency)
+		&m.Size, &keyID, timeDest{&m.Created}, &state, &m.Attempts, timeDest{&m.VisibleAt}, &m.Idempotency,
+		&m.Labels)
 	m.KeyID, m.State = uint32(keyID), store.MessageState(state)
 	return m, err
 }
@@ -182,8 +184,9 @@ func (tx *Tx) RewriteMessage(id string, headers, body []byte, keyID uint32) erro
 func (tx *Tx) Usage(mailbox string) (store.MailboxUsage, error) {
 	var u store.MailboxUsage
 	err := tx.queryRow(`SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM messages
-		WHERE mailbox = ? AND state IN (?, ?, ?)`,
-		[]any{mailbox, string(store.MessageHeld), string(store.MessageReady), string(store.MessageDead)},
+		WHERE mailbox = ? AND state IN (?, ?, ?, ?)`,
+		[]any{mailbox, string(store.MessageHeld), string(store.MessageQuarantined),
+			string(store.MessageReady), string(store.MessageDead)},
 		func(r Rows) error { return r.Scan(&u.Messages, &u.Bytes) })
 	if err != nil {
 		return store.MailboxUsage{}, fmt.Errorf("usage of %s: %w", mailbox, err)
