@@ -1,0 +1,224 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/airlock-hub/airlock/client"
+)
+
+// Consumers the messaging scenario can receive with.
+const (
+	// ConsumeFetch leases batches with Client.Fetch and acks each batch
+	// with one Client.Ack.
+	ConsumeFetch = "fetch"
+	// ConsumeStream uses Client.Receive: the server-streaming push, one
+	// ack per message after the handler returns.
+	ConsumeStream = "stream"
+)
+
+// SentHeader is the header in which the messaging scenario's senders put
+// the time (Unix nanoseconds) a send started, or was due in open loop.
+const SentHeader = "x-bench-sent"
+
+// MessagingOptions configure the messaging scenario.
+type MessagingOptions struct {
+	// Senders and Receivers are how many agents send and receive; each has
+	// its own client and connection. Defaults 16 and 16.
+	Senders, Receivers int
+	// Size is the body size in bytes; default 1024.
+	Size int
+	// Duration is how long messages are sent; default 10s.
+	Duration time.Duration
+	// InFlight is how many sends each sender keeps in flight in closed
+	// loop; default 4.
+	InFlight int
+	// Rate, when positive, runs open loop: sends start at Rate per second,
+	// round-robin over the senders, whether or not earlier ones finished,
+	// and latency is measured from when each send was due.
+	Rate int
+	// Consumer is ConsumeFetch (default) or ConsumeStream.
+	Consumer string
+	// FetchBatch is the Fetch limit with ConsumeFetch; default 256.
+	FetchBatch int
+	// Drain bounds how long receivers go on after the last send, waiting
+	// for every confirmed message; default 10s.
+	Drain time.Duration
+}
+
+func (o *MessagingOptions) defaults() error {
+	o.Senders = orDefault(o.Senders, 16)
+	o.Receivers = orDefault(o.Receivers, 16)
+	o.Size = orDefault(o.Size, 1024)
+	o.Duration = orDefault(o.Duration, 10*time.Second)
+	o.InFlight = orDefault(o.InFlight, 4)
+	o.FetchBatch = orDefault(o.FetchBatch, 256)
+	o.Drain = orDefault(o.Drain, 10*time.Second)
+	if o.Consumer == "" {
+		o.Consumer = ConsumeFetch
+	}
+	switch {
+	case o.Senders < 0 || o.Receivers < 0 || o.Size < 0 || o.InFlight < 0 || o.Rate < 0:
+		return errors.New("messaging: senders, receivers, size, in-flight and rate must not be negative")
+	case o.Consumer != ConsumeFetch && o.Consumer != ConsumeStream:
+		return fmt.Errorf("messaging: consumer must be %s or %s, not %q", ConsumeFetch, ConsumeStream, o.Consumer)
+	}
+	return nil
+}
+
+func orDefault[T int | time.Duration](v, d T) T {
+	if v == 0 {
+		return d
+	}
+	return v
+}
+
+// Messaging is the outcome of the messaging scenario.
+type Messaging struct {
+	Scenario   string `json:"scenario"`
+	Senders    int    `json:"senders"`
+	Receivers  int    `json:"receivers"`
+	Size       int    `json:"size"`
+	Consumer   string `json:"consumer"`
+	InFlight   int    `json:"in_flight,omitempty"`   // closed loop
+	TargetRate int    `json:"target_rate,omitempty"` // open loop
+	// Elapsed is the send phase; Drain how long receivers went on after it.
+	Elapsed time.Duration `json:"elapsed_ns"`
+	Drain   time.Duration `json:"drain_ns"`
+	// Sent counts sends the hub confirmed; SendErrors the others.
+	Sent       int64  `json:"sent"`
+	SendErrors int64  `json:"send_errors"`
+	FirstError string `json:"first_error,omitempty"`
+	// Dropped counts open-loop sends not started because Rate sends (a
+	// second's worth) were still outstanding: the hub could not keep up.
+	Dropped int64 `json:"dropped,omitempty"`
+	// Delivered counts first deliveries (attempt 1) of scenario messages,
+	// Redelivered later attempts, Undelivered confirmed messages not
+	// delivered by the end of the drain (at least Sent - Delivered).
+	Delivered   int64 `json:"delivered"`
+	Redelivered int64 `json:"redelivered"`
+	Undelivered int64 `json:"undelivered"`
+	// SendsPerSecond is Sent over Elapsed; DeliveriesPerSecond counts the
+	// deliveries that arrived within the send phase over Elapsed.
+	SendsPerSecond      float64 `json:"sends_per_second"`
+	DeliveriesPerSecond float64 `json:"deliveries_per_second"`
+	// End-to-end latency, from send start (open loop: when the send was
+	// due) to the receiver having the verified message.
+	P50 time.Duration `json:"p50_ns"`
+	P90 time.Duration `json:"p90_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	Max time.Duration `json:"max_ns"`
+}
+
+// Messaging enrolls o.Senders and o.Receivers agents, sends o.Size-byte
+// messages from the senders to the receivers (round-robin) for o.Duration
+// through the whole pipeline — mutual TLS, authorization, signature check,
+// sealing, durable commit with its audit event — receives and acks them
+// on the receivers, and reports rates and end-to-end latency.
+func (h *Hub) Messaging(ctx context.Context, o MessagingOptions) (Messaging, error) {
+	if err := o.defaults(); err != nil {
+		return Messaging{}, err
+	}
+	f, err := h.enrollFleet(ctx, o.Senders, o.Receivers)
+	if err != nil {
+		return Messaging{}, err
+	}
+	defer f.close()
+	r := Messaging{Scenario: "messaging", Senders: o.Senders, Receivers: o.Receivers, Size: o.Size, Consumer: o.Consumer}
+	if o.Rate > 0 {
+		r.Scenario, r.TargetRate = "messaging-open", o.Rate
+	} else {
+		r.InFlight = o.InFlight
+	}
+	start := time.Now()
+	rec := newReceipts(start, start.Add(o.Duration))
+	rctx, stopReceivers := context.WithCancel(ctx)
+	var receivers sync.WaitGroup
+	for _, c := range f.receivers {
+		receivers.Add(1)
+		go func() {
+			defer receivers.Done()
+			consume(rctx, c, o, rec)
+		}()
+	}
+	var t tally
+	body := make([]byte, o.Size)
+	if o.Rate > 0 {
+		r.Elapsed, r.Dropped = openLoop(ctx, f, o, body, &t)
+	} else {
+		r.Elapsed = closedLoop(ctx, f, o, body, &t)
+	}
+	r.Drain = rec.waitFor(ctx, t.ok.Load(), o.Drain)
+	stopReceivers()
+	receivers.Wait()
+	rec.report(&r, &t)
+	return r, nil
+}
+
+// send sends one scenario message from c to recipient, stamped with sent.
+func send(ctx context.Context, c *client.Client, recipient string, body []byte, sent time.Time) error {
+	_, _, err := c.Send(ctx, client.SendOptions{To: recipient, Subject: "bench", ContentType: "application/octet-stream",
+		Headers: map[string]string{SentHeader: fmt.Sprint(sent.UnixNano())}, Body: body})
+	return err
+}
+
+// closedLoop keeps o.InFlight sends in flight per sender for o.Duration.
+func closedLoop(ctx context.Context, f *fleet, o MessagingOptions, body []byte, t *tally) time.Duration {
+	deadline := time.Now().Add(o.Duration)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for _, c := range f.senders {
+		for range o.InFlight {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil && time.Now().Before(deadline) {
+					t.record(send(ctx, c, f.recipient(int(next.Add(1))), body, time.Now()))
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// openLoop starts o.Rate sends per second for o.Duration, each in its own
+// goroutine, round-robin over senders and receivers. A send due while
+// o.Rate sends (a second's worth) are still outstanding is not started
+// and counts as dropped: the hub has fallen a second behind, and queueing
+// more would only make the run outlast its duration.
+func openLoop(ctx context.Context, f *fleet, o MessagingOptions, body []byte, t *tally) (time.Duration, int64) {
+	total := max(int(float64(o.Rate)*o.Duration.Seconds()), 1)
+	slots := make(chan struct{}, o.Rate)
+	var dropped int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range total {
+		due := start.Add(time.Duration(i) * time.Second / time.Duration(o.Rate))
+		if wait := time.Until(due); wait > 0 {
+			time.Sleep(wait)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			dropped++
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.record(send(ctx, f.senders[i%len(f.senders)], f.recipient(i), body, due))
+			<-slots
+		}()
+	}
+	wg.Wait()
+	return time.Since(start), dropped
+}
