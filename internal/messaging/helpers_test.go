@@ -275,3 +275,7 @@ func verifyDelivery(t *testing.T, d Delivery, wantSender string) {
 		t.Fatalf("verify delivery: %v", err)
 	}
 }
+
+func (f *fakeAuthorizer) AuthorizeWith(ctx context.Context, a policy.Actor, caller policy.Entity, action string, resource policy.Entity, _ map[string]any) (policy.Decision, error) {
+	return f.Authorize(ctx, a, caller, action, resource)
+}

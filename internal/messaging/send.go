@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/airlock-hub/airlock/internal/policy"
+	"github.com/airlock-hub/airlock/internal/screen"
 	"github.com/airlock-hub/airlock/internal/store"
 )
 
@@ -36,15 +37,21 @@ func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Reci
 	if err != nil {
 		return Result{}, s.rejected(ctx, a, from, to, e.ID, err)
 	}
-	d, err := s.Policy.Authorize(ctx, a, from.Entity, ActionSend, to.Entity)
-	state := store.MessageReady
-	switch {
-	case errors.Is(err, policy.ErrApprovalRequired):
-		state = store.MessageHeld
-	case err != nil:
+	res := s.screenMessage(ctx, e, to.Entity.Segment)
+	if res.Verdict == screen.Reject {
+		return Result{}, s.rejected(ctx, a, from, to, e.ID, fmt.Errorf("%w: %s", ErrRejected, res.Reason))
+	}
+	d, err := s.Policy.AuthorizeWith(ctx, a, from.Entity, ActionSend, to.Entity, screenAttrs(res))
+	approval := errors.Is(err, policy.ErrApprovalRequired)
+	if err != nil && !approval {
 		return Result{}, fmt.Errorf("send message: %w", err)
 	}
+	state := stateFor(res.Verdict, approval)
 	m := s.newMessage(mailbox, from, e, sig, idempotencyKey, state)
+	m.Labels = labelsOf(res)
+	if res.Redacted != nil {
+		e.Body = res.Redacted
+	}
 	if r, ok, err := s.precheck(ctx, &m); err != nil || ok {
 		return r, s.rejected(ctx, a, from, to, e.ID, err)
 	}
@@ -52,8 +59,11 @@ func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Reci
 		return Result{}, fmt.Errorf("send message: seal: %w", err)
 	}
 	var hold *heldBy
-	if state == store.MessageHeld {
-		hold = &heldBy{from: from.Entity, to: to.Entity, needed: d.Approvals}
+	switch state {
+	case store.MessageHeld:
+		hold = &heldBy{from: from.Entity, to: to.Entity, needed: d.Approvals, ref: policy.OperationPrefix}
+	case store.MessageQuarantined:
+		hold = &heldBy{from: from.Entity, to: to.Entity, needed: 1, ref: QuarantinePrefix}
 	}
 	r, err := s.commit(ctx, a, &m, d.Reasons, hold)
 	if err != nil {
@@ -140,6 +150,7 @@ func (s *Service) admit(tx store.Tx, m *store.Message) (Result, bool, error) {
 type heldBy struct {
 	from, to policy.Entity
 	needed   int
+	ref      string // policy.OperationPrefix or QuarantinePrefix
 }
 
 func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, reasons []string, hold *heldBy) (Result, error) {
@@ -156,9 +167,10 @@ func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, 
 			}
 			return err
 		}
-		typ := "message.sent"
-		if m.State == store.MessageHeld {
-			typ = "message.held"
+		typ := map[store.MessageState]string{store.MessageHeld: "message.held",
+			store.MessageQuarantined: "message.quarantined"}[m.State]
+		if typ == "" {
+			typ = "message.sent"
 		}
 		_, err = tx.AppendEvent(s.event(m.Sender, a.RequestID, typ, store.OutcomeSuccess, m.Recipient,
 			"message "+m.ID, reasons))
@@ -166,7 +178,7 @@ func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, 
 		if err != nil || hold == nil || s.Holds == nil {
 			return err
 		}
-		req, err := s.Holds.HoldOperation(tx, a, hold.from, ActionSend, hold.to, policy.OperationPrefix+m.ID, hold.needed)
+		req, err := s.Holds.HoldOperation(tx, a, hold.from, ActionSend, hold.to, hold.ref+m.ID, hold.needed)
 		r.AccessRequestID = req.ID
 		return err
 	})
@@ -185,7 +197,9 @@ type Holder interface {
 func (s *Service) ResolveHeld(tx store.Tx, r store.AccessRequest, approved bool) error {
 	id, ok := strings.CutPrefix(r.Kind, policy.OperationPrefix)
 	if !ok {
-		return fmt.Errorf("unknown held operation %q", r.Kind)
+		if id, ok = strings.CutPrefix(r.Kind, QuarantinePrefix); !ok {
+			return fmt.Errorf("unknown held operation %q", r.Kind)
+		}
 	}
 	m, err := tx.Message(id)
 	if err != nil {
@@ -222,4 +236,16 @@ func (s *Service) rejected(ctx context.Context, a policy.Actor, from Sender, to 
 		}
 	}
 	return fmt.Errorf("send message: %w", err)
+}
+
+// screenAttrs are the screening results a policy can see, as
+// context.request.screen_verdict, screen_score (0-100) and screen_categories.
+func screenAttrs(res screen.Result) map[string]any {
+	cats := make([]string, len(res.Categories))
+	copy(cats, res.Categories)
+	return map[string]any{
+		"screen_verdict":    string(res.Verdict),
+		"screen_score":      int64(res.Score * 100),
+		"screen_categories": cats,
+	}
 }

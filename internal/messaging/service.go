@@ -39,6 +39,7 @@ const (
 // *policy.Service implements it.
 type Authorizer interface {
 	Authorize(ctx context.Context, a policy.Actor, caller policy.Entity, action string, resource policy.Entity) (policy.Decision, error)
+	AuthorizeWith(ctx context.Context, a policy.Actor, caller policy.Entity, action string, resource policy.Entity, attrs map[string]any) (policy.Decision, error)
 }
 
 var _ Authorizer = (*policy.Service)(nil)
@@ -52,6 +53,9 @@ type Service struct {
 	// Holds files the access request of an approval-gated send; nil
 	// stores held messages without one.
 	Holds Holder
+	// Screen screens every message before it is stored; nil delivers
+	// unscreened (tests only: the hub always sets it).
+	Screen Screener
 	// Notifier wakes Fetch and Receive when a message commits; default a
 	// LocalNotifier (one hub node).
 	Notifier Notifier

@@ -259,3 +259,7 @@ func TestTopicCopyMovedIsCorrupt(t *testing.T) {
 	}
 	h.open()
 }
+
+func (s segmentAuthorizer) AuthorizeWith(ctx context.Context, a policy.Actor, caller policy.Entity, action string, resource policy.Entity, _ map[string]any) (policy.Decision, error) {
+	return s.Authorize(ctx, a, caller, action, resource)
+}

@@ -14,13 +14,19 @@ import (
 // that names the policies behind it, and is reported to OnDeny for the
 // audit log. An approval-gated action wraps ErrApprovalRequired.
 func (s *Service) Authorize(ctx context.Context, a Actor, caller Entity, action string, resource Entity) (Decision, error) {
+	return s.AuthorizeWith(ctx, a, caller, action, resource, nil)
+}
+
+// AuthorizeWith is Authorize with request attributes, which policies see
+// as context.request (e.g. screening results).
+func (s *Service) AuthorizeWith(ctx context.Context, a Actor, caller Entity, action string, resource Entity, attrs map[string]any) (Decision, error) {
 	now := s.now()
 	grants, err := s.activeGrants(ctx, caller.String(), now)
 	if err != nil {
 		d := Decision{Effect: Deny, Reasons: []string{"grants-unavailable"}, Errors: []string{err.Error()}}
 		return d, s.denied(a, caller, action, resource, d)
 	}
-	d := s.Engine.Decide(Request{Principal: caller, Action: action, Resource: resource, Now: now, Grants: grants})
+	d := s.Engine.Decide(Request{Principal: caller, Action: action, Resource: resource, Now: now, Grants: grants, Attrs: attrs})
 	switch d.Effect {
 	case Allow:
 		return d, nil
