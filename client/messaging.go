@@ -65,6 +65,17 @@ type Message struct {
 	// Fetch, Receive and GetMessage are always verified; only DeadLetter
 	// entries can carry false.
 	Verified bool
+	// Labels are the hub's provenance labels: what content screening found.
+	// The hub sets them; the sender's signature does not cover them.
+	Labels Labels
+}
+
+// Labels describe what the hub's content screening found in a message.
+type Labels struct {
+	Verdict    string // "allow", "flag", or "quarantine" (released by a human)
+	Score      float64
+	Categories []string
+	Redacted   bool
 }
 
 // NewSendRequest builds and signs the request that sends o: it picks a new

@@ -102,5 +102,8 @@ func unverifiedMessage(d *airlockv1.Delivery) Message {
 	if d.GetLeaseExpiresAt() != nil {
 		m.LeaseExpires = d.GetLeaseExpiresAt().AsTime()
 	}
+	if l := d.GetLabels(); l != nil {
+		m.Labels = Labels{Verdict: l.GetVerdict(), Score: l.GetScore(), Categories: slices.Clone(l.GetCategories()), Redacted: l.GetRedacted()}
+	}
 	return m
 }

@@ -122,6 +122,8 @@ func deliveryProto(d messaging.Delivery) *airlockv1.Delivery {
 			ContentType: e.ContentType, Thread: e.Thread, ReplyTo: e.ReplyTo, Headers: e.Headers, Body: e.Body,
 			CreatedAt: timestamppb.New(e.Created)},
 		Signature: d.Signature, SenderChain: d.SenderChain, Attempt: int32(d.Attempt),
+		Labels: &airlockv1.ScreenLabels{Verdict: string(d.Labels.Verdict), Score: d.Labels.Score,
+			Categories: d.Labels.Categories, Redacted: d.Labels.Redacted},
 	}
 	if !d.LeaseExpires.IsZero() {
 		out.LeaseExpiresAt = timestamppb.New(d.LeaseExpires)

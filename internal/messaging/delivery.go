@@ -21,6 +21,8 @@ type Delivery struct {
 	Attempt      int      // 1 on first delivery
 	LeaseExpires time.Time
 	State        store.MessageState
+	// Labels are the hub's provenance labels: what screening found.
+	Labels Labels
 
 	row string // the stored message's ID: Envelope.ID, or a topic copy's
 }
@@ -130,8 +132,9 @@ func (s *Service) deadLetterCorrupt(ctx context.Context, ms []store.Message, ds 
 }
 
 func delivery(m *store.Message, e Envelope) Delivery {
+	labels, _ := ParseLabels(m.Labels) // written by the hub itself; unparseable labels read as none
 	return Delivery{Envelope: e, Signature: m.Signature, SenderChain: m.SenderChain,
-		Attempt: m.Attempts, LeaseExpires: m.VisibleAt, State: m.State, row: m.ID}
+		Attempt: m.Attempts, LeaseExpires: m.VisibleAt, State: m.State, Labels: labels, row: m.ID}
 }
 
 // Receive delivers mailbox's messages to deliver as they commit, in

@@ -341,8 +341,11 @@ type Delivery struct {
 	SenderChain    [][]byte               `protobuf:"bytes,3,rep,name=sender_chain,json=senderChain,proto3" json:"sender_chain,omitempty"`
 	Attempt        int32                  `protobuf:"varint,4,opt,name=attempt,proto3" json:"attempt,omitempty"`
 	LeaseExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=lease_expires_at,json=leaseExpiresAt,proto3" json:"lease_expires_at,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Provenance labels set by the hub (not signed by the sender): what
+	// content screening found.
+	Labels        *ScreenLabels `protobuf:"bytes,6,opt,name=labels,proto3" json:"labels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Delivery) Reset() {
@@ -410,6 +413,85 @@ func (x *Delivery) GetLeaseExpiresAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Delivery) GetLabels() *ScreenLabels {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+type ScreenLabels struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "allow", "flag" or "quarantine" (released by a human).
+	Verdict string `protobuf:"bytes,1,opt,name=verdict,proto3" json:"verdict,omitempty"`
+	// Prompt-injection score in [0,1].
+	Score      float64  `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
+	Categories []string `protobuf:"bytes,3,rep,name=categories,proto3" json:"categories,omitempty"`
+	// The hub replaced secrets in the body; the sender's signature covers
+	// the original body.
+	Redacted      bool `protobuf:"varint,4,opt,name=redacted,proto3" json:"redacted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScreenLabels) Reset() {
+	*x = ScreenLabels{}
+	mi := &file_airlock_v1_messaging_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScreenLabels) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScreenLabels) ProtoMessage() {}
+
+func (x *ScreenLabels) ProtoReflect() protoreflect.Message {
+	mi := &file_airlock_v1_messaging_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScreenLabels.ProtoReflect.Descriptor instead.
+func (*ScreenLabels) Descriptor() ([]byte, []int) {
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ScreenLabels) GetVerdict() string {
+	if x != nil {
+		return x.Verdict
+	}
+	return ""
+}
+
+func (x *ScreenLabels) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *ScreenLabels) GetCategories() []string {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *ScreenLabels) GetRedacted() bool {
+	if x != nil {
+		return x.Redacted
+	}
+	return false
+}
+
 type FetchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Limit         int32                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
@@ -420,7 +502,7 @@ type FetchRequest struct {
 
 func (x *FetchRequest) Reset() {
 	*x = FetchRequest{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[4]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -432,7 +514,7 @@ func (x *FetchRequest) String() string {
 func (*FetchRequest) ProtoMessage() {}
 
 func (x *FetchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[4]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -445,7 +527,7 @@ func (x *FetchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchRequest.ProtoReflect.Descriptor instead.
 func (*FetchRequest) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{4}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *FetchRequest) GetLimit() int32 {
@@ -471,7 +553,7 @@ type FetchResponse struct {
 
 func (x *FetchResponse) Reset() {
 	*x = FetchResponse{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[5]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -483,7 +565,7 @@ func (x *FetchResponse) String() string {
 func (*FetchResponse) ProtoMessage() {}
 
 func (x *FetchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[5]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -496,7 +578,7 @@ func (x *FetchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchResponse.ProtoReflect.Descriptor instead.
 func (*FetchResponse) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{5}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *FetchResponse) GetDeliveries() []*Delivery {
@@ -516,7 +598,7 @@ type ReceiveRequest struct {
 
 func (x *ReceiveRequest) Reset() {
 	*x = ReceiveRequest{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[6]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -528,7 +610,7 @@ func (x *ReceiveRequest) String() string {
 func (*ReceiveRequest) ProtoMessage() {}
 
 func (x *ReceiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[6]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -541,7 +623,7 @@ func (x *ReceiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiveRequest.ProtoReflect.Descriptor instead.
 func (*ReceiveRequest) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{6}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ReceiveRequest) GetMaxInFlight() int32 {
@@ -560,7 +642,7 @@ type ReceiveResponse struct {
 
 func (x *ReceiveResponse) Reset() {
 	*x = ReceiveResponse{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[7]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -572,7 +654,7 @@ func (x *ReceiveResponse) String() string {
 func (*ReceiveResponse) ProtoMessage() {}
 
 func (x *ReceiveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[7]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -585,7 +667,7 @@ func (x *ReceiveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiveResponse.ProtoReflect.Descriptor instead.
 func (*ReceiveResponse) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{7}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ReceiveResponse) GetDelivery() *Delivery {
@@ -604,7 +686,7 @@ type AckRequest struct {
 
 func (x *AckRequest) Reset() {
 	*x = AckRequest{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[8]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +698,7 @@ func (x *AckRequest) String() string {
 func (*AckRequest) ProtoMessage() {}
 
 func (x *AckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[8]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +711,7 @@ func (x *AckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckRequest.ProtoReflect.Descriptor instead.
 func (*AckRequest) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{8}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AckRequest) GetIds() []string {
@@ -648,7 +730,7 @@ type AckResponse struct {
 
 func (x *AckResponse) Reset() {
 	*x = AckResponse{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[9]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +742,7 @@ func (x *AckResponse) String() string {
 func (*AckResponse) ProtoMessage() {}
 
 func (x *AckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[9]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +755,7 @@ func (x *AckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckResponse.ProtoReflect.Descriptor instead.
 func (*AckResponse) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{9}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AckResponse) GetAcked() int32 {
@@ -692,7 +774,7 @@ type GetMessageRequest struct {
 
 func (x *GetMessageRequest) Reset() {
 	*x = GetMessageRequest{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[10]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +786,7 @@ func (x *GetMessageRequest) String() string {
 func (*GetMessageRequest) ProtoMessage() {}
 
 func (x *GetMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[10]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +799,7 @@ func (x *GetMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMessageRequest.ProtoReflect.Descriptor instead.
 func (*GetMessageRequest) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{10}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetMessageRequest) GetId() string {
@@ -737,7 +819,7 @@ type GetMessageResponse struct {
 
 func (x *GetMessageResponse) Reset() {
 	*x = GetMessageResponse{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[11]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -749,7 +831,7 @@ func (x *GetMessageResponse) String() string {
 func (*GetMessageResponse) ProtoMessage() {}
 
 func (x *GetMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[11]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -762,7 +844,7 @@ func (x *GetMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMessageResponse.ProtoReflect.Descriptor instead.
 func (*GetMessageResponse) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{11}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetMessageResponse) GetDelivery() *Delivery {
@@ -788,7 +870,7 @@ type ListDeadLettersRequest struct {
 
 func (x *ListDeadLettersRequest) Reset() {
 	*x = ListDeadLettersRequest{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[12]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -800,7 +882,7 @@ func (x *ListDeadLettersRequest) String() string {
 func (*ListDeadLettersRequest) ProtoMessage() {}
 
 func (x *ListDeadLettersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[12]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -813,7 +895,7 @@ func (x *ListDeadLettersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeadLettersRequest.ProtoReflect.Descriptor instead.
 func (*ListDeadLettersRequest) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{12}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListDeadLettersRequest) GetLimit() int32 {
@@ -832,7 +914,7 @@ type ListDeadLettersResponse struct {
 
 func (x *ListDeadLettersResponse) Reset() {
 	*x = ListDeadLettersResponse{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[13]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +926,7 @@ func (x *ListDeadLettersResponse) String() string {
 func (*ListDeadLettersResponse) ProtoMessage() {}
 
 func (x *ListDeadLettersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[13]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +939,7 @@ func (x *ListDeadLettersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeadLettersResponse.ProtoReflect.Descriptor instead.
 func (*ListDeadLettersResponse) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{13}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListDeadLettersResponse) GetDeliveries() []*Delivery {
@@ -876,7 +958,7 @@ type RequeueRequest struct {
 
 func (x *RequeueRequest) Reset() {
 	*x = RequeueRequest{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[14]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -888,7 +970,7 @@ func (x *RequeueRequest) String() string {
 func (*RequeueRequest) ProtoMessage() {}
 
 func (x *RequeueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[14]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -901,7 +983,7 @@ func (x *RequeueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueRequest.ProtoReflect.Descriptor instead.
 func (*RequeueRequest) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{14}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RequeueRequest) GetIds() []string {
@@ -920,7 +1002,7 @@ type RequeueResponse struct {
 
 func (x *RequeueResponse) Reset() {
 	*x = RequeueResponse{}
-	mi := &file_airlock_v1_messaging_proto_msgTypes[15]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -932,7 +1014,7 @@ func (x *RequeueResponse) String() string {
 func (*RequeueResponse) ProtoMessage() {}
 
 func (x *RequeueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_airlock_v1_messaging_proto_msgTypes[15]
+	mi := &file_airlock_v1_messaging_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -945,7 +1027,7 @@ func (x *RequeueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueResponse.ProtoReflect.Descriptor instead.
 func (*RequeueResponse) Descriptor() ([]byte, []int) {
-	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{15}
+	return file_airlock_v1_messaging_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RequeueResponse) GetRequeued() int32 {
@@ -996,13 +1078,21 @@ const file_airlock_v1_messaging_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x1c\n" +
 	"\tduplicate\x18\x03 \x01(\bR\tduplicate\x12*\n" +
-	"\x11access_request_id\x18\x04 \x01(\tR\x0faccessRequestId\"\xdd\x01\n" +
+	"\x11access_request_id\x18\x04 \x01(\tR\x0faccessRequestId\"\x8f\x02\n" +
 	"\bDelivery\x120\n" +
 	"\benvelope\x18\x01 \x01(\v2\x14.airlock.v1.EnvelopeR\benvelope\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\x12!\n" +
 	"\fsender_chain\x18\x03 \x03(\fR\vsenderChain\x12\x18\n" +
 	"\aattempt\x18\x04 \x01(\x05R\aattempt\x12D\n" +
-	"\x10lease_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x0eleaseExpiresAt\"G\n" +
+	"\x10lease_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x0eleaseExpiresAt\x120\n" +
+	"\x06labels\x18\x06 \x01(\v2\x18.airlock.v1.ScreenLabelsR\x06labels\"z\n" +
+	"\fScreenLabels\x12\x18\n" +
+	"\averdict\x18\x01 \x01(\tR\averdict\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x01R\x05score\x12\x1e\n" +
+	"\n" +
+	"categories\x18\x03 \x03(\tR\n" +
+	"categories\x12\x1a\n" +
+	"\bredacted\x18\x04 \x01(\bR\bredacted\"G\n" +
 	"\fFetchRequest\x12\x14\n" +
 	"\x05limit\x18\x01 \x01(\x05R\x05limit\x12!\n" +
 	"\fwait_seconds\x18\x02 \x01(\x05R\vwaitSeconds\"E\n" +
@@ -1056,57 +1146,59 @@ func file_airlock_v1_messaging_proto_rawDescGZIP() []byte {
 	return file_airlock_v1_messaging_proto_rawDescData
 }
 
-var file_airlock_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_airlock_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_airlock_v1_messaging_proto_goTypes = []any{
 	(*Envelope)(nil),                // 0: airlock.v1.Envelope
 	(*SendRequest)(nil),             // 1: airlock.v1.SendRequest
 	(*SendResponse)(nil),            // 2: airlock.v1.SendResponse
 	(*Delivery)(nil),                // 3: airlock.v1.Delivery
-	(*FetchRequest)(nil),            // 4: airlock.v1.FetchRequest
-	(*FetchResponse)(nil),           // 5: airlock.v1.FetchResponse
-	(*ReceiveRequest)(nil),          // 6: airlock.v1.ReceiveRequest
-	(*ReceiveResponse)(nil),         // 7: airlock.v1.ReceiveResponse
-	(*AckRequest)(nil),              // 8: airlock.v1.AckRequest
-	(*AckResponse)(nil),             // 9: airlock.v1.AckResponse
-	(*GetMessageRequest)(nil),       // 10: airlock.v1.GetMessageRequest
-	(*GetMessageResponse)(nil),      // 11: airlock.v1.GetMessageResponse
-	(*ListDeadLettersRequest)(nil),  // 12: airlock.v1.ListDeadLettersRequest
-	(*ListDeadLettersResponse)(nil), // 13: airlock.v1.ListDeadLettersResponse
-	(*RequeueRequest)(nil),          // 14: airlock.v1.RequeueRequest
-	(*RequeueResponse)(nil),         // 15: airlock.v1.RequeueResponse
-	nil,                             // 16: airlock.v1.Envelope.HeadersEntry
-	nil,                             // 17: airlock.v1.SendRequest.HeadersEntry
-	(*timestamppb.Timestamp)(nil),   // 18: google.protobuf.Timestamp
+	(*ScreenLabels)(nil),            // 4: airlock.v1.ScreenLabels
+	(*FetchRequest)(nil),            // 5: airlock.v1.FetchRequest
+	(*FetchResponse)(nil),           // 6: airlock.v1.FetchResponse
+	(*ReceiveRequest)(nil),          // 7: airlock.v1.ReceiveRequest
+	(*ReceiveResponse)(nil),         // 8: airlock.v1.ReceiveResponse
+	(*AckRequest)(nil),              // 9: airlock.v1.AckRequest
+	(*AckResponse)(nil),             // 10: airlock.v1.AckResponse
+	(*GetMessageRequest)(nil),       // 11: airlock.v1.GetMessageRequest
+	(*GetMessageResponse)(nil),      // 12: airlock.v1.GetMessageResponse
+	(*ListDeadLettersRequest)(nil),  // 13: airlock.v1.ListDeadLettersRequest
+	(*ListDeadLettersResponse)(nil), // 14: airlock.v1.ListDeadLettersResponse
+	(*RequeueRequest)(nil),          // 15: airlock.v1.RequeueRequest
+	(*RequeueResponse)(nil),         // 16: airlock.v1.RequeueResponse
+	nil,                             // 17: airlock.v1.Envelope.HeadersEntry
+	nil,                             // 18: airlock.v1.SendRequest.HeadersEntry
+	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
 }
 var file_airlock_v1_messaging_proto_depIdxs = []int32{
-	16, // 0: airlock.v1.Envelope.headers:type_name -> airlock.v1.Envelope.HeadersEntry
-	18, // 1: airlock.v1.Envelope.created_at:type_name -> google.protobuf.Timestamp
-	17, // 2: airlock.v1.SendRequest.headers:type_name -> airlock.v1.SendRequest.HeadersEntry
+	17, // 0: airlock.v1.Envelope.headers:type_name -> airlock.v1.Envelope.HeadersEntry
+	19, // 1: airlock.v1.Envelope.created_at:type_name -> google.protobuf.Timestamp
+	18, // 2: airlock.v1.SendRequest.headers:type_name -> airlock.v1.SendRequest.HeadersEntry
 	0,  // 3: airlock.v1.Delivery.envelope:type_name -> airlock.v1.Envelope
-	18, // 4: airlock.v1.Delivery.lease_expires_at:type_name -> google.protobuf.Timestamp
-	3,  // 5: airlock.v1.FetchResponse.deliveries:type_name -> airlock.v1.Delivery
-	3,  // 6: airlock.v1.ReceiveResponse.delivery:type_name -> airlock.v1.Delivery
-	3,  // 7: airlock.v1.GetMessageResponse.delivery:type_name -> airlock.v1.Delivery
-	3,  // 8: airlock.v1.ListDeadLettersResponse.deliveries:type_name -> airlock.v1.Delivery
-	1,  // 9: airlock.v1.MessagingService.Send:input_type -> airlock.v1.SendRequest
-	4,  // 10: airlock.v1.MessagingService.Fetch:input_type -> airlock.v1.FetchRequest
-	6,  // 11: airlock.v1.MessagingService.Receive:input_type -> airlock.v1.ReceiveRequest
-	8,  // 12: airlock.v1.MessagingService.Ack:input_type -> airlock.v1.AckRequest
-	10, // 13: airlock.v1.MessagingService.GetMessage:input_type -> airlock.v1.GetMessageRequest
-	12, // 14: airlock.v1.MessagingService.ListDeadLetters:input_type -> airlock.v1.ListDeadLettersRequest
-	14, // 15: airlock.v1.MessagingService.Requeue:input_type -> airlock.v1.RequeueRequest
-	2,  // 16: airlock.v1.MessagingService.Send:output_type -> airlock.v1.SendResponse
-	5,  // 17: airlock.v1.MessagingService.Fetch:output_type -> airlock.v1.FetchResponse
-	7,  // 18: airlock.v1.MessagingService.Receive:output_type -> airlock.v1.ReceiveResponse
-	9,  // 19: airlock.v1.MessagingService.Ack:output_type -> airlock.v1.AckResponse
-	11, // 20: airlock.v1.MessagingService.GetMessage:output_type -> airlock.v1.GetMessageResponse
-	13, // 21: airlock.v1.MessagingService.ListDeadLetters:output_type -> airlock.v1.ListDeadLettersResponse
-	15, // 22: airlock.v1.MessagingService.Requeue:output_type -> airlock.v1.RequeueResponse
-	16, // [16:23] is the sub-list for method output_type
-	9,  // [9:16] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	19, // 4: airlock.v1.Delivery.lease_expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 5: airlock.v1.Delivery.labels:type_name -> airlock.v1.ScreenLabels
+	3,  // 6: airlock.v1.FetchResponse.deliveries:type_name -> airlock.v1.Delivery
+	3,  // 7: airlock.v1.ReceiveResponse.delivery:type_name -> airlock.v1.Delivery
+	3,  // 8: airlock.v1.GetMessageResponse.delivery:type_name -> airlock.v1.Delivery
+	3,  // 9: airlock.v1.ListDeadLettersResponse.deliveries:type_name -> airlock.v1.Delivery
+	1,  // 10: airlock.v1.MessagingService.Send:input_type -> airlock.v1.SendRequest
+	5,  // 11: airlock.v1.MessagingService.Fetch:input_type -> airlock.v1.FetchRequest
+	7,  // 12: airlock.v1.MessagingService.Receive:input_type -> airlock.v1.ReceiveRequest
+	9,  // 13: airlock.v1.MessagingService.Ack:input_type -> airlock.v1.AckRequest
+	11, // 14: airlock.v1.MessagingService.GetMessage:input_type -> airlock.v1.GetMessageRequest
+	13, // 15: airlock.v1.MessagingService.ListDeadLetters:input_type -> airlock.v1.ListDeadLettersRequest
+	15, // 16: airlock.v1.MessagingService.Requeue:input_type -> airlock.v1.RequeueRequest
+	2,  // 17: airlock.v1.MessagingService.Send:output_type -> airlock.v1.SendResponse
+	6,  // 18: airlock.v1.MessagingService.Fetch:output_type -> airlock.v1.FetchResponse
+	8,  // 19: airlock.v1.MessagingService.Receive:output_type -> airlock.v1.ReceiveResponse
+	10, // 20: airlock.v1.MessagingService.Ack:output_type -> airlock.v1.AckResponse
+	12, // 21: airlock.v1.MessagingService.GetMessage:output_type -> airlock.v1.GetMessageResponse
+	14, // 22: airlock.v1.MessagingService.ListDeadLetters:output_type -> airlock.v1.ListDeadLettersResponse
+	16, // 23: airlock.v1.MessagingService.Requeue:output_type -> airlock.v1.RequeueResponse
+	17, // [17:24] is the sub-list for method output_type
+	10, // [10:17] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_airlock_v1_messaging_proto_init() }
@@ -1120,7 +1212,7 @@ func file_airlock_v1_messaging_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_airlock_v1_messaging_proto_rawDesc), len(file_airlock_v1_messaging_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
