@@ -209,6 +209,13 @@ func (s *Service) ResolveHeld(tx store.Tx, r store.AccessRequest, approved bool)
 	if approved {
 		state, typ = store.MessageReady, "message.released"
 	}
+	if !approved {
+		// A dropped message must never reach its recipient, not even from
+		// the dead-letter queue: destroy its sealed content.
+		if err := tx.RewriteMessage(id, []byte{}, []byte{}, 0); err != nil {
+			return err
+		}
+	}
 	if err := tx.SetMessageState(id, state, s.now()); err != nil {
 		return err
 	}

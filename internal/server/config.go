@@ -214,8 +214,11 @@ func (c Config) Validate() error {
 	if c.Messaging.MaxAttempts < 1 || c.Messaging.MaxAttempts > 100 {
 		bad("messaging.max_attempts", "%d is out of range 1 to 100", c.Messaging.MaxAttempts)
 	}
-	if c.Messaging.QuotaMessages < 1 || c.Messaging.QuotaBytes < 1<<10 {
-		bad("messaging.quota_messages", "quotas must be at least 1 message and 1 KiB")
+	if c.Messaging.QuotaMessages < 1 {
+		bad("messaging.quota_messages", "%d: must be at least 1", c.Messaging.QuotaMessages)
+	}
+	if c.Messaging.QuotaBytes < 1<<10 {
+		bad("messaging.quota_bytes", "%d: must be at least 1024", c.Messaging.QuotaBytes)
 	}
 	for action, n := range c.Policy.Approvals {
 		if _, err := policy.ActionName(action); err != nil {
