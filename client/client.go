@@ -46,6 +46,8 @@ type Client struct {
 	Access    airlockv1connect.AccessServiceClient
 	Messaging airlockv1connect.MessagingServiceClient
 	Keys      airlockv1connect.KeysServiceClient
+	// Quarantine is for human reviewers of screened messages.
+	Quarantine airlockv1connect.QuarantineServiceClient
 	// Topics is the raw TopicService client; prefer Publish and
 	// FetchSubscription, which sign and verify envelopes.
 	Topics airlockv1connect.TopicServiceClient
@@ -103,6 +105,7 @@ func New(id *Identity, o Options) (*Client, error) {
 	c.Access = airlockv1connect.NewAccessServiceClient(hc, id.Server, opts)
 	c.Messaging = airlockv1connect.NewMessagingServiceClient(hc, id.Server, opts)
 	c.Keys = airlockv1connect.NewKeysServiceClient(hc, id.Server, opts)
+	c.Quarantine = airlockv1connect.NewQuarantineServiceClient(hc, id.Server, opts)
 	c.Topics = airlockv1connect.NewTopicServiceClient(hc, id.Server, opts)
 	if !o.NoRenew {
 		c.wg.Add(1)

@@ -62,6 +62,9 @@ func NewAgentHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(airlockv1connect.NewIdentityServiceHandler(apiIdentityHandler{identityHandler{ids: o.Identities, z: z}}, opts...))
 	mux.Handle(airlockv1connect.NewAdminServiceHandler(adminHandler{ids: o.Identities, boxes: o.Mailboxes, z: z}, opts...))
+	if q, ok := o.Messaging.(Quarantine); ok {
+		mux.Handle(airlockv1connect.NewQuarantineServiceHandler(quarantineHandler{policyHandler: ph, q: q}, opts...))
+	}
 	if o.Messaging != nil {
 		mux.Handle(airlockv1connect.NewMessagingServiceHandler(messagingHandler{msg: o.Messaging, ids: o.Identities, td: o.TrustDomain}, opts...))
 		mux.Handle(airlockv1connect.NewKeysServiceHandler(keysHandler{ring: o.Keyring, boxes: o.Mailboxes, ids: o.Identities, z: z}, opts...))

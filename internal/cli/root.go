@@ -62,7 +62,7 @@ Then run the export lines it prints, and:  airlock agent create a1`,
 	}
 	root.PersistentFlags().StringVarP(&a.output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(a.devCommand(), a.serveCommand(), a.initCommand(), a.agentCommand(),
-		a.tokenCommand(), a.enrollCommand(), a.whoamiCommand(), a.versionCommand(), a.benchCommand(), a.auditCommand(),
+		a.tokenCommand(), a.enrollCommand(), a.whoamiCommand(), a.versionCommand(), a.benchCommand(), a.auditCommand(), a.quarantineCommand(),
 		a.policyCommand(), a.grantCommand(), a.accessCommand(),
 		a.sendCommand(), a.inboxCommand(), a.ackCommand(), a.messageCommand(), a.keysCommand())
 	root.AddCommand(a.topicCommand(), a.publishCommand(), a.subscribeCommand())
