@@ -38,7 +38,7 @@ func codeOf(err error) (connect.Code, bool) {
 		return connect.CodeResourceExhausted, true
 	case errors.Is(err, messaging.ErrDuplicate):
 		return connect.CodeAlreadyExists, true
-	case errors.Is(err, messaging.ErrInvalid), errors.Is(err, messaging.ErrBadSignature):
+	case errors.Is(err, messaging.ErrInvalid), errors.Is(err, messaging.ErrBadSignature), errors.Is(err, messaging.ErrRejected):
 		return connect.CodeInvalidArgument, true
 	case errors.Is(err, store.ErrNotFound):
 		return connect.CodeNotFound, true

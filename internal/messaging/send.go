@@ -235,7 +235,7 @@ func (s *Service) rejected(ctx context.Context, a policy.Actor, from Sender, to 
 	if err == nil {
 		return nil
 	}
-	for _, audited := range []error{ErrInvalid, ErrBadSignature, ErrDuplicate, ErrQuota} {
+	for _, audited := range []error{ErrInvalid, ErrBadSignature, ErrDuplicate, ErrQuota, ErrRejected} {
 		if errors.Is(err, audited) {
 			detail := fmt.Sprintf("message %.64q: %v", id, err)
 			_ = s.record(ctx, s.event(from.ID, a.RequestID, "message.rejected", store.OutcomeFailure, to.ID, detail, nil))

@@ -65,6 +65,9 @@ type Config struct {
 	Policy PolicyConfig `yaml:"policy"`
 	// Messaging configures mailboxes.
 	Messaging MessagingConfig `yaml:"messaging"`
+	// Screening configures the content firewall: thresholds and what to do
+	// with secrets, by default and per recipient segment.
+	Screening ScreeningConfig `yaml:"screening"`
 }
 
 // MessagingConfig configures delivery and mailbox quotas.
@@ -219,6 +222,9 @@ func (c Config) Validate() error {
 	}
 	if c.Messaging.QuotaBytes < 1<<10 {
 		bad("messaging.quota_bytes", "%d: must be at least 1024", c.Messaging.QuotaBytes)
+	}
+	if _, err := c.Screening.pipeline(); err != nil {
+		errs = append(errs, err)
 	}
 	for action, n := range c.Policy.Approvals {
 		if _, err := policy.ActionName(action); err != nil {

@@ -98,6 +98,12 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 	msg := &messaging.Service{Store: st, Keys: ring, Policy: pol, Holds: pol, Notifier: &messaging.LocalNotifier{}, Node: cfg.Node,
 		MaxBody: min(messaging.DefaultMaxBody, cfg.MaxRequestBytes-64<<10), Lease: cfg.Messaging.Lease, MaxAttempts: cfg.Messaging.MaxAttempts,
 		QuotaMessages: cfg.Messaging.QuotaMessages, QuotaBytes: cfg.Messaging.QuotaBytes}
+	pipe, err := cfg.Screening.pipeline()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	msg.Screen = screener{pipe}
 	pol.Operations = msg.ResolveHeld
 	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, Signer: signer, Policy: pol, Keys: ring,
 		Messaging: msg, CreatedCA: created}, nil

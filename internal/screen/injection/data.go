@@ -1,0 +1,384 @@
+package injection
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Example is one labelled text.
+type Example struct {
+	Text   string  `json:"text"`
+	Label  int     `json:"label"` // 1 = injection
+	Source string  `json:"source,omitempty"`
+	Weight float64 `json:"-"`
+}
+
+// Dataset is what training reads: the training examples and, when a
+// validation split was held out, the validation examples and the benign
+// trigger-word texts used to measure over-defense.
+type Dataset struct {
+	Train  []Example
+	Val    []Example
+	Benign []string
+}
+
+// Files of the public training data (see ../shared/data/screen/README.md).
+const (
+	fileDeepsetTrain = "deepset-train.csv"
+	fileDeepsetVal   = "deepset-val.csv"
+	fileEmails       = "bipia-email-train.jsonl"
+	fileTextAttacks  = "bipia-text-attack-train.json"
+	fileCodeAttacks  = "bipia-code-attack-train.json"
+)
+
+// The repository's own examples, compiled in so that training is the same
+// from any working directory.
+var (
+	//go:embed testdata/hard_negatives.txt
+	ownHardNegatives string
+	//go:embed testdata/positives.txt
+	ownPositives string
+	//go:embed testdata/benign_heldout.txt
+	ownBenignHeldout string
+)
+
+// BenignHeldout returns the repository's benign trigger-word texts that no
+// model is trained on ("can I ignore this warning?"), for measuring
+// over-defense.
+func BenignHeldout() []string { return lines(ownBenignHeldout) }
+
+// ReadLines reads texts one per line, skipping blank lines and # comments;
+// a literal \n in a line stands for a line break.
+func ReadLines(r io.Reader) ([]string, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return lines(string(b)), nil
+}
+
+// ErrNoData is returned when the public training data is missing.
+var ErrNoData = errors.New("training data not found")
+
+// LoadDataset reads the public data in dir and the repository's own
+// examples. With holdout, it keeps a validation split apart:
+//   - deepset-val.csv;
+//   - BIPIA attack categories held out whole (every third category, sorted
+//     by name, of both the text and the code attacks), inserted at the
+//     start, middle and end of held-out emails (every fifth email);
+//   - benign negatives: the held-out emails, and the held-out emails with a
+//     held-out benign trigger-word sentence inserted;
+//   - every fourth of the repository's own positives and hard negatives;
+//     the held-out hard negatives and testdata/benign_heldout.txt form the
+//     benign trigger-word set.
+//
+// Without holdout, everything is used for training (the shipped model).
+func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	ds := &Dataset{}
+	dtrain, err := readCSV(filepath.Join(dir, fileDeepsetTrain))
+	if err != nil {
+		return nil, err
+	}
+	dval, err := readCSV(filepath.Join(dir, fileDeepsetVal))
+	if err != nil {
+		return nil, err
+	}
+	emails, err := readEmails(filepath.Join(dir, fileEmails))
+	if err != nil {
+		return nil, err
+	}
+	textAtk, err := readAttacks(filepath.Join(dir, fileTextAttacks))
+	if err != nil {
+		return nil, err
+	}
+	codeAtk, err := readAttacks(filepath.Join(dir, fileCodeAttacks))
+	if err != nil {
+		return nil, err
+	}
+	hard, pos := lines(ownHardNegatives), lines(ownPositives)
+
+	split := func(xs []string, every, rem int) (train, val []string) {
+		for i, x := range xs {
+			if holdout && i%every == rem {
+				val = append(val, x)
+			} else {
+				train = append(train, x)
+			}
+		}
+		return train, val
+	}
+	emTrain, emVal := split(emails, 5, 4)
+	hardTrain, hardVal := split(hard, 4, 3)
+	posTrain, posVal := split(pos, 4, 3)
+	atkTrain, atkVal := splitCategories(textAtk, holdout)
+	codeTrain, codeVal := splitCategories(codeAtk, holdout)
+	atkTrain, atkVal = append(atkTrain, codeTrain...), append(atkVal, codeVal...)
+
+	add := func(dst *[]Example, src string, label int, texts ...string) {
+		for _, t := range texts {
+			*dst = append(*dst, Example{Text: t, Label: label, Source: src})
+		}
+	}
+	for _, e := range dtrain {
+		add(&ds.Train, "deepset", e.Label, e.Text)
+	}
+	for _, e := range dval {
+		if holdout {
+			add(&ds.Val, "deepset", e.Label, e.Text)
+		} else {
+			add(&ds.Train, "deepset", e.Label, e.Text)
+		}
+	}
+	add(&ds.Train, "own", 1, posTrain...)
+	add(&ds.Train, "own", 0, hardTrain...)
+	add(&ds.Train, "bipia-email", 0, emTrain...)
+	for _, em := range emTrain {
+		for _, a := range atkTrain {
+			add(&ds.Train, "bipia", 1, snippet(insert(em, a, rng.IntN(3)), a))
+		}
+		for range 12 {
+			h := hardTrain[rng.IntN(len(hardTrain))]
+			add(&ds.Train, "bipia-email", 0, snippet(insert(em, h, rng.IntN(3)), h))
+		}
+	}
+	for range 150 { // encoded noise in ordinary mail is not an attack
+		em := emTrain[rng.IntN(len(emTrain))]
+		add(&ds.Train, "bipia-email", 0, snippet(insert(em, noise(rng), rng.IntN(3)), ""))
+	}
+	if holdout {
+		add(&ds.Val, "own", 1, posVal...)
+		add(&ds.Val, "bipia-email", 0, emVal...)
+		for _, em := range emVal {
+			for _, a := range atkVal {
+				for where := range 3 {
+					add(&ds.Val, "bipia", 1, insert(em, a, where))
+				}
+			}
+			for _, h := range hardVal {
+				add(&ds.Val, "bipia-email", 0, insert(em, h, rng.IntN(3)))
+			}
+		}
+		ds.Benign = append(hardVal, BenignHeldout()...)
+	}
+	weigh(ds.Train)
+	return ds, nil
+}
+
+// groupWeight is the share of the total training weight each group of
+// examples gets, so that the many generated BIPIA positives do not drown
+// the few negatives.
+var groupWeight = map[string][2]float64{ // [negative, positive]
+	"deepset":     {1, 1},
+	"own":         {1.5, 0.6},
+	"bipia-email": {1.5, 0},
+	"bipia":       {0, 1.2},
+}
+
+func weigh(xs []Example) {
+	count := map[string]int{}
+	for _, x := range xs {
+		count[x.Source+strconv.Itoa(x.Label)]++
+	}
+	var total float64
+	for k := range groupWeight {
+		total += groupWeight[k][0] + groupWeight[k][1]
+	}
+	for i := range xs {
+		x := &xs[i]
+		share := groupWeight[x.Source][x.Label] / total
+		x.Weight = share * float64(len(xs)) / float64(count[x.Source+strconv.Itoa(x.Label)])
+	}
+}
+
+// splitCategories holds out every third category (by sorted name).
+func splitCategories(atk map[string][]string, holdout bool) (train, val []string) {
+	names := make([]string, 0, len(atk))
+	for k := range atk {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for i, n := range names {
+		if holdout && i%3 == 2 {
+			val = append(val, atk[n]...)
+		} else {
+			train = append(train, atk[n]...)
+		}
+	}
+	return train, val
+}
+
+// noise returns a random token of the kind mail is full of: base64
+// blobs, hex digests, UUIDs and tracking URLs.
+func noise(rng *rand.Rand) string {
+	b := make([]byte, 12+rng.IntN(90))
+	for i := range b {
+		b[i] = byte(rng.UintN(256))
+	}
+	switch rng.IntN(4) {
+	case 0:
+		return base64.StdEncoding.EncodeToString(b)
+	case 1:
+		return hex.EncodeToString(b)
+	case 2:
+		return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:12])
+	}
+	return "https://click.example.com/t/" + base64.RawURLEncoding.EncodeToString(b) + "?utm_source=mail&id=" + hex.EncodeToString(b[:4])
+}
+
+// insert puts attack at the start (0), middle (1) or end (2) of email.
+func insert(email, attack string, where int) string {
+	switch where {
+	case 0:
+		return attack + "\n" + email
+	case 2:
+		return email + "\n" + attack
+	}
+	mid := len(email) / 2
+	if i := strings.IndexByte(email[mid:], ' '); i >= 0 {
+		mid += i
+	}
+	return email[:mid] + " " + attack + " " + email[mid:]
+}
+
+// snippet cuts a window-sized piece of text around part, as the detector
+// will see it in its best window.
+func snippet(text, part string) string {
+	i := strings.Index(text, part)
+	if i < 0 || len(text) <= window {
+		return text
+	}
+	ctx := max(0, window-len(part)) / 2
+	a, b := max(0, i-ctx), min(len(text), i+len(part)+ctx)
+	return strings.ToValidUTF8(text[a:b], "")
+}
+
+func lines(s string) []string {
+	var out []string
+	for l := range strings.Lines(s) {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		out = append(out, strings.ReplaceAll(l, `\n`, "\n"))
+	}
+	return out
+}
+
+func open(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNoData, path)
+	}
+	return f, err
+}
+
+// readCSV reads text,label rows (a header row is skipped).
+func readCSV(path string) ([]Example, error) {
+	f, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadCSV(f)
+}
+
+// ReadCSV reads text,label rows; a first row whose label is not a number
+// is taken as a header.
+func ReadCSV(r io.Reader) ([]Example, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	var out []Example
+	for n := 0; ; n++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read csv: %w", err)
+		}
+		if len(rec) < 2 {
+			return nil, fmt.Errorf("read csv: row %d: want text,label", n+1)
+		}
+		label, err := strconv.Atoi(strings.TrimSpace(rec[len(rec)-1]))
+		if err != nil {
+			if n == 0 {
+				continue
+			}
+			return nil, fmt.Errorf("read csv: row %d: label %q", n+1, rec[len(rec)-1])
+		}
+		out = append(out, Example{Text: rec[0], Label: label})
+	}
+}
+
+// ReadJSONL reads {"text","label"} lines.
+func ReadJSONL(r io.Reader) ([]Example, error) {
+	var out []Example
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var e Example
+		if err := json.Unmarshal(line, &e); err != nil {
+			return nil, fmt.Errorf("read jsonl: line %d: %w", n, err)
+		}
+		out = append(out, e)
+	}
+	return out, sc.Err()
+}
+
+func readEmails(path string) ([]string, error) {
+	f, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var e struct {
+			Context string `json:"context"`
+		}
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		out = append(out, e.Context)
+	}
+	return out, sc.Err()
+}
+
+func readAttacks(path string) (map[string][]string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNoData, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string][]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return m, nil
+}

@@ -1,0 +1,330 @@
+package injection
+
+import (
+	"encoding/base64"
+	"unicode/utf8"
+)
+
+// Hidden payloads: runs of base64, hex, URL-encoding and rot13 embedded in
+// a text are decoded, and what they decode to is screened like the text
+// itself, recursively up to maxDepth ("base64 inside base64"). Every scan
+// is a single pass; decoded text is never longer than its source (rot13
+// keeps the length and is not applied twice), and the number of payloads
+// is capped, so the total work stays linear in the input.
+const (
+	maxDepth    = 3
+	maxPayloads = 64
+	minBase64   = 20 // characters
+	minHex      = 16 // digits
+	minEscapes  = 3  // %XX escapes in one URL-encoded run
+)
+
+// payload is text found hidden inside content.
+type payload struct {
+	kind       string // "base64", "hex", "url", "rot13", "html-comment", "html-hidden"
+	text       []byte
+	start, end int // span in the top-level original text
+	depth      int
+}
+
+// extractor collects payloads; it is reused through the detector's pool.
+type extractor struct {
+	out []payload
+	buf []byte // backing store for decoded text
+}
+
+func (x *extractor) reset() {
+	x.out = x.out[:0]
+	x.buf = x.buf[:0]
+}
+
+func (x *extractor) full() bool { return len(x.out) >= maxPayloads }
+
+// add records a decoded payload. text must not alias x.buf's spare
+// capacity; it is copied.
+func (x *extractor) add(kind string, text []byte, start, end, depth int) {
+	if x.full() {
+		return
+	}
+	off := len(x.buf)
+	x.buf = append(x.buf, text...)
+	x.out = append(x.out, payload{kind: kind, text: x.buf[off:len(x.buf):len(x.buf)], start: start, end: end, depth: depth})
+}
+
+// extract finds payloads in s (the original text) and, recursively, in
+// what they decode to. base is the offset of s in the top-level text, or
+// -1 when s is itself decoded text (then spans are inherited).
+func (x *extractor) extract(s []byte, start, end, depth int, html bool) {
+	if depth > maxDepth || x.full() {
+		return
+	}
+	first := len(x.out)
+	pos := func(i, j int) (int, int) {
+		if depth == 0 {
+			return i, j
+		}
+		return start, end
+	}
+	if html && depth == 0 {
+		x.hiddenHTML(s)
+	}
+	x.encodedRuns(s, depth, pos)
+	x.urlRuns(s, depth, pos)
+	x.rot13Lines(s, depth, pos)
+	last := len(x.out)
+	for i := first; i < last && !x.full(); i++ {
+		p := x.out[i]
+		if p.kind == "rot13" && depth > 0 {
+			continue
+		}
+		x.extract(p.text, p.start, p.end, depth+1, false)
+	}
+}
+
+// encodedRuns finds runs of base64-alphabet characters and decodes them as
+// hex when they are all hex digits, else as base64.
+func (x *extractor) encodedRuns(s []byte, depth int, pos func(i, j int) (int, int)) {
+	var tmp [512]byte
+	for i := 0; i < len(s); {
+		if !b64Char(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		hex := true
+		for ; j < len(s) && b64Char(s[j]) && s[j] != '='; j++ {
+			hex = hex && hexDigit(s[j])
+		}
+		run := s[i:j]
+		for j < len(s) && s[j] == '=' { // padding ends a run
+			j++
+		}
+		var dec []byte
+		switch {
+		case hex && len(run) >= minHex:
+			dec = decodeHex(tmp[:0], run)
+		case len(run) >= minBase64:
+			dec = decodeBase64(tmp[:0], run)
+		}
+		if len(dec) > 0 && printable(dec) {
+			a, b := pos(i, j)
+			x.add(kindOf(hex), dec, a, b, depth+1)
+		}
+		i = max(j, i+1)
+	}
+}
+
+func kindOf(hex bool) string {
+	if hex {
+		return "hex"
+	}
+	return "base64"
+}
+
+func b64Char(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
+}
+
+func hexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func decodeHex(dst, run []byte) []byte {
+	for k := 0; k+1 < len(run); k += 2 {
+		dst = append(dst, unhex(run[k])<<4|unhex(run[k+1]))
+	}
+	return dst
+}
+
+func decodeBase64(dst, run []byte) []byte {
+	for len(run) > 0 && run[len(run)-1] == '=' {
+		run = run[:len(run)-1]
+	}
+	if len(run)%4 == 1 {
+		run = run[:len(run)-1]
+	}
+	enc := base64.RawStdEncoding
+	for _, c := range run {
+		if c == '-' || c == '_' {
+			enc = base64.RawURLEncoding
+			break
+		}
+	}
+	n := enc.DecodedLen(len(run))
+	if cap(dst) < n {
+		dst = make([]byte, 0, n)
+	}
+	dst = dst[:n]
+	m, err := enc.Decode(dst, run)
+	if err != nil {
+		return nil
+	}
+	return dst[:m]
+}
+
+// printable reports whether b looks like text: valid UTF-8, no control
+// characters but blanks, and at least half letters and digits.
+func printable(b []byte) bool {
+	if len(b) < 6 || !utf8.Valid(b) {
+		return false
+	}
+	var letters, bad int
+	for _, c := range b {
+		switch {
+		case 'a' <= c|0x20 && c|0x20 <= 'z', '0' <= c && c <= '9':
+			letters++
+		case c == '\n' || c == '\r' || c == '\t' || c >= ' ' && c < 0x7f || c >= 0x80:
+		default:
+			bad++
+		}
+	}
+	return bad == 0 && letters*2 >= len(b)
+}
+
+// urlRuns decodes blank-free runs that contain at least minEscapes %XX
+// escapes, or some %XX escapes and enough '+' (encoded spaces).
+func (x *extractor) urlRuns(s []byte, depth int, pos func(i, j int) (int, int)) {
+	var tmp [512]byte
+	for i := 0; i < len(s); {
+		if blank(s[i]) {
+			i++
+			continue
+		}
+		j, esc, plus := i, 0, 0
+		for ; j < len(s) && !blank(s[j]); j++ {
+			switch {
+			case s[j] == '%' && j+2 < len(s) && hexDigit(s[j+1]) && hexDigit(s[j+2]):
+				esc++
+			case s[j] == '+':
+				plus++
+			}
+		}
+		if esc >= minEscapes || esc > 0 && esc+plus >= minEscapes {
+			dec := unescapeURL(tmp[:0], s[i:j])
+			if printable(dec) {
+				a, b := pos(i, j)
+				x.add("url", dec, a, b, depth+1)
+			}
+		}
+		i = j
+	}
+}
+
+func blank(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+func unescapeURL(dst, run []byte) []byte {
+	for k := 0; k < len(run); k++ {
+		c := run[k]
+		switch {
+		case c == '%' && k+2 < len(run) && hexDigit(run[k+1]) && hexDigit(run[k+2]):
+			dst = append(dst, unhex(run[k+1])<<4|unhex(run[k+2]))
+			k += 2
+		case c == '+':
+			dst = append(dst, ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// rot13Lines decodes lines whose words are mostly common English words
+// once rot13 is applied, and rarely before.
+func (x *extractor) rot13Lines(s []byte, depth int, pos func(i, j int) (int, int)) {
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] != '\n' {
+			j++
+		}
+		if rot13Line(s[i:j]) {
+			x.addRot13(s[i:j])
+			a, b := pos(i, j)
+			p := &x.out[len(x.out)-1]
+			p.start, p.end, p.depth = a, b, depth+1
+		}
+		i = j + 1
+	}
+}
+
+func (x *extractor) addRot13(line []byte) {
+	var tmp [512]byte
+	dec := tmp[:0]
+	for _, c := range line {
+		dec = append(dec, rot13(c))
+	}
+	x.add("rot13", dec, 0, 0, 0)
+}
+
+func rot13(c byte) byte {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return 'a' + (c-'a'+13)%26
+	case 'A' <= c && c <= 'Z':
+		return 'A' + (c-'A'+13)%26
+	}
+	return c
+}
+
+// rot13Line counts words that are common English words in rot13 form
+// ("gur" for "the") and in plain form.
+func rot13Line(line []byte) bool {
+	var n, plain, rot int
+	var w [16]byte
+	for i := 0; i < len(line); {
+		c := line[i] | 0x20
+		if c < 'a' || c > 'z' {
+			i++
+			continue
+		}
+		j := i
+		k := 0
+		for ; j < len(line) && 'a' <= line[j]|0x20 && line[j]|0x20 <= 'z'; j++ {
+			if k < len(w) {
+				w[k] = line[j] | 0x20
+				k++
+			}
+		}
+		n++
+		if j-i <= len(w) {
+			switch {
+			case commonWord(w[:k]):
+				plain++
+			case rot13Word(w[:k]):
+				rot++
+			}
+		}
+		i = j
+	}
+	return n >= 3 && rot >= 2 && rot*4 >= n && rot > 2*plain
+}
+
+func commonWord(w []byte) bool {
+	switch string(w) {
+	case "the", "and", "you", "your", "to", "of", "is", "are", "all", "this", "that", "for",
+		"with", "now", "please", "ignore", "previous", "instructions", "send", "system", "prompt",
+		"it", "in", "on", "be", "not", "what", "have", "from":
+		return true
+	}
+	return false
+}
+
+func rot13Word(w []byte) bool {
+	switch string(w) {
+	case "gur", "naq", "lbh", "lbhe", "gb", "bs", "vf", "ner", "nyy", "guvf", "gung", "sbe",
+		"jvgu", "abj", "cyrnfr", "vtaber", "cerivbhf", "vafgehpgvbaf", "fraq", "flfgrz", "cebzcg",
+		"vg", "va", "ba", "or", "abg", "jung", "unir", "sebz":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,245 @@
+// Package injection scores text for prompt injection: instructions hidden
+// in data and addressed to the model that reads it. It combines a small
+// logistic-regression model over hashed character and word n-grams (trained
+// by Train, shipped embedded in the binary) with heuristics for instruction
+// overrides, exfiltration requests, role-play and jailbreak phrasing, fake
+// chat turns and tool-use instructions, and it decodes hidden payloads
+// (base64, hex, URL-encoding, rot13, hidden HTML text) and screens them too.
+// Text is normalized first (package normalize), so zero-width characters,
+// homoglyphs and spaced-out letters do not hide anything.
+//
+//	d := injection.Default()
+//	rep := d.Score(body, "text/plain")
+//	if rep.Score >= 0.9 { /* quarantine */ }
+//
+// Spans in findings are byte offsets into the original text. A finding in
+// a decoded payload points at the encoded run it came from.
+// Everything is pure Go, CPU only, and linear in the input.
+package injection
+
+import (
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/airlock-hub/airlock/internal/screen"
+	"github.com/airlock-hub/airlock/internal/screen/normalize"
+)
+
+// Report is the outcome of scoring one text.
+type Report struct {
+	Score    float64          // in [0,1]
+	Findings []screen.Finding // one per category, strongest first; nil when nothing was found
+}
+
+// Categories returns the categories of r's findings.
+func (r Report) Categories() []string {
+	out := make([]string, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		out = append(out, f.Category)
+	}
+	return out
+}
+
+// Detector scores text. It is safe for concurrent use.
+type Detector struct {
+	model *Model
+	pool  sync.Pool // *scratch
+}
+
+// New returns a detector that uses m.
+func New(m *Model) *Detector {
+	return &Detector{model: m, pool: sync.Pool{New: func() any { return new(scratch) }}}
+}
+
+var (
+	defaultDetector     *Detector
+	defaultDetectorOnce sync.Once
+)
+
+// Default returns the detector with the model embedded in the binary.
+func Default() *Detector {
+	defaultDetectorOnce.Do(func() { defaultDetector = New(embedded()) })
+	return defaultDetector
+}
+
+// Reporting limits.
+const (
+	maxSpans    = 8
+	maxSpanText = 80
+	// payloadMin is the score a payload needs to be reported as hidden.
+	payloadMin = 0.5
+)
+
+// scratch is per-call working memory, pooled.
+type scratch struct {
+	text  normalize.Text
+	feats []feature
+	sum   []float32
+	cnt   []int32
+	toks  []token
+	hits  []hit
+	ex    extractor
+	found []found
+}
+
+// found is a hit mapped to the original text.
+type found struct {
+	cat        string
+	weight     float64
+	start, end int
+}
+
+// Score scores text, which may be any bytes; contentType selects extra
+// scanning (HTML hidden text for text/html).
+func (d *Detector) Score(text []byte, contentType string) Report {
+	sc := d.pool.Get().(*scratch)
+	defer d.pool.Put(sc)
+	sc.found = sc.found[:0]
+
+	p, ws, we := d.scoreText(sc, text, 0, len(text), true)
+	if p >= payloadMin {
+		sc.found = append(sc.found, found{CatModel, p, ws, we})
+	}
+	sc.ex.reset()
+	sc.ex.extract(text, 0, len(text), 0, looksHTML(text, contentType))
+	for _, pl := range sc.ex.out {
+		n := len(sc.found)
+		pp, _, _ := d.scoreText(sc, pl.text, pl.start, pl.end, false)
+		h := 1.0
+		for _, f := range sc.found[n:] {
+			h *= 1 - f.weight
+		}
+		if s := 1 - (1-pp)*h; s >= payloadMin {
+			sc.found = append(sc.found, found{CatHidden, s, pl.start, pl.end})
+			p = max(p, pp)
+		} else {
+			sc.found = sc.found[:n] // a harmless payload
+		}
+	}
+	return d.report(sc, text, p)
+}
+
+// scoreText normalizes s, runs the model and the heuristics, and appends
+// heuristic hits to sc.found. top says whether s is the original text
+// (spans map through normalization) or a payload (spans are [start, end)).
+// It returns the model probability and the span of the best window.
+func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (float64, int, int) {
+	sc.text.Reset(s)
+	ns := sc.text.Bytes()
+	if len(ns) == 0 {
+		return 0, start, start
+	}
+	mapSpan := func(a, b int) (int, int) {
+		if !top {
+			return start, end
+		}
+		return sc.text.Span(a, b)
+	}
+	sc.toks = tokenize(sc.toks[:0], ns)
+	sc.hits = heuristics(sc.hits[:0], sc.toks, ns)
+	for _, h := range sc.hits {
+		a, b := mapSpan(h.start, h.end)
+		sc.found = append(sc.found, found{h.cat, h.weight, a, b})
+	}
+	p, a, b := d.model.best(sc, ns)
+	a, b = mapSpan(a, b)
+	return p, a, b
+}
+
+// best returns the highest window probability of normalized text s and
+// that window.
+func (m *Model) best(sc *scratch, s []byte) (float64, int, int) {
+	sc.feats = features(sc.feats[:0], s)
+	n := len(s)
+	sc.sum = slices.Grow(sc.sum[:0], n+1)[:n+1]
+	sc.cnt = slices.Grow(sc.cnt[:0], n+1)[:n+1]
+	clear(sc.sum)
+	clear(sc.cnt)
+	wts := m.Weights
+	for _, f := range sc.feats {
+		sc.sum[f.pos+1] += wts[f.h]
+		sc.cnt[f.pos+1]++
+	}
+	for i := 1; i <= n; i++ {
+		sc.sum[i] += sc.sum[i-1]
+		sc.cnt[i] += sc.cnt[i-1]
+	}
+	bestZ, bs, be := math.Inf(-1), 0, n
+	windows(n, func(a, b int) {
+		k := sc.cnt[b] - sc.cnt[a]
+		if k == 0 {
+			return
+		}
+		z := float64(sc.sum[b]-sc.sum[a]) / math.Sqrt(float64(k))
+		if z > bestZ {
+			bestZ, bs, be = z, a, b
+		}
+	})
+	if math.IsInf(bestZ, -1) {
+		return 0, 0, 0
+	}
+	return sigmoid(float64(m.Bias) + bestZ), bs, be
+}
+
+// report combines model probability p with the heuristic hits into a
+// score (noisy-OR over categories, see evidence) and findings.
+func (d *Detector) report(sc *scratch, text []byte, p float64) Report {
+	if len(sc.found) == 0 {
+		return Report{Score: clamp(p)}
+	}
+	slices.SortStableFunc(sc.found, func(a, b found) int {
+		switch {
+		case a.weight > b.weight:
+			return -1
+		case a.weight < b.weight:
+			return 1
+		}
+		return 0
+	})
+	var findings []screen.Finding
+	rest := 1 - p
+	for _, f := range sc.found {
+		i := slices.IndexFunc(findings, func(x screen.Finding) bool { return x.Category == f.cat })
+		if i < 0 {
+			if f.cat != CatModel && f.cat != CatHidden {
+				rest *= 1 - evidence(f.weight, p)
+			}
+			findings = append(findings, screen.Finding{Category: f.cat, Score: f.weight})
+			i = len(findings) - 1
+		}
+		if len(findings[i].Spans) < maxSpans {
+			findings[i].Spans = append(findings[i].Spans, span(text, f.start, f.end))
+		}
+	}
+	return Report{Score: clamp(1 - rest), Findings: findings}
+}
+
+// evidence is how much a heuristic hit of weight w adds when the model
+// says p: strong rules (w >= strongRule) count on their own; weaker ones
+// only amplify what the model already sees, so a lone "act as" or "use
+// the tool" in ordinary text does not flag it.
+func evidence(w, p float64) float64 {
+	if w >= strongRule {
+		return w
+	}
+	return w * p
+}
+
+const strongRule = 0.6
+
+func span(text []byte, a, b int) screen.Span {
+	a, b = max(0, min(a, len(text))), max(0, min(b, len(text)))
+	t := text[a:b]
+	if len(t) > maxSpanText {
+		t = t[:maxSpanText]
+	}
+	return screen.Span{Start: a, End: b, Text: string(t)}
+}
+
+func clamp(x float64) float64 {
+	if math.IsNaN(x) {
+		return 1
+	}
+	return max(0, min(1, x))
+}

@@ -1,0 +1,237 @@
+package injection
+
+import "bytes"
+
+// Heuristics find instruction-like text addressed to the reader. They run
+// on normalized text as sequences of word classes with bounded gaps, so
+// they are linear in the number of words.
+
+// Categories reported by the detector.
+const (
+	CatOverride  = "instruction-override"
+	CatExfil     = "exfiltration"
+	CatJailbreak = "role-play/jailbreak"
+	CatHidden    = "hidden-payload"
+	CatFakeTurn  = "fake-turn"
+	CatTool      = "tool-instruction"
+	CatModel     = "injection-model" // the linear model alone
+)
+
+// step matches a word of class cls, or the literal word lit, at most gap
+// words after the previous step's word.
+type step struct {
+	cls uint32
+	lit string
+	gap int
+}
+
+// rule is a named sequence of steps with a category and a weight in [0,1]
+// (roughly: the probability that text matching it is an injection).
+type rule struct {
+	name   string
+	cat    string
+	weight float64
+	steps  []step
+}
+
+func c(cls uint32, gap int) step { return step{cls: cls, gap: gap} }
+func w(lit string, gap int) step { return step{lit: lit, gap: gap} }
+func addr(gap int) step          { return step{cls: cAddr, gap: gap} }
+
+// cAddr is the class of tokens that are e-mail addresses or URLs; cLead
+// marks words that start a literal rule, so most words skip all rules.
+const (
+	cAddr uint32 = 1 << 31
+	cLead uint32 = 1 << 30
+)
+
+// leadMask is the union of classes that can start a rule.
+var leadMask uint32
+
+func init() {
+	for _, r := range rules {
+		if r.steps[0].lit != "" {
+			lexicon[r.steps[0].lit] |= cLead
+			leadMask |= cLead
+			continue
+		}
+		leadMask |= r.steps[0].cls
+	}
+}
+
+var rules = []rule{
+	{"ignore-previous-instructions", CatOverride, 0.9, []step{c(cOverride, 0), c(cPrior, 4), c(cInstr, 4)}},
+	{"ignore-instructions", CatOverride, 0.55, []step{c(cOverride, 0), c(cInstr, 1)}},
+	{"forget-everything", CatOverride, 0.6, []step{c(cOverride, 0), c(cAll, 2)}},
+	{"ignore-above", CatOverride, 0.55, []step{c(cOverride, 0), w("above", 3)}},
+	{"new-instructions", CatOverride, 0.45, []step{c(cNew, 0), c(cInstr, 0)}},
+	{"from-now-on", CatOverride, 0.45, []step{w("from", 0), w("now", 1), w("on", 1)}},
+	{"ab-jetzt", CatOverride, 0.45, []step{w("ab", 0), w("jetzt", 1)}},
+	{"von-nun-an", CatOverride, 0.45, []step{w("von", 0), w("nun", 1), w("an", 1)}},
+	{"instead-you", CatOverride, 0.35, []step{w("instead", 0), c(cYou, 2)}},
+	{"if-you-are-ai", CatOverride, 0.7, []step{w("if", 0), c(cYou, 1), c(cAre, 1), c(cAI, 3)}},
+	{"dear-ai", CatOverride, 0.6, []step{w("dear", 0), c(cAI, 2)}},
+	{"note-to-ai", CatOverride, 0.6, []step{w("to", 0), w("the", 1), c(cAI, 2), w("reading", 2)}},
+	{"reveal-prompt", CatExfil, 0.8, []step{c(cReveal, 0), c(cOwn, 4), c(cSecret, 3)}},
+	{"reveal-system-prompt", CatExfil, 0.5, []step{c(cReveal, 0), w("system", 4), w("prompt", 0)}},
+	{"send-secret-to-addr", CatExfil, 0.8, []step{c(cSend, 0), c(cSensitive, 6), addr(8)}},
+	{"you-are-now", CatJailbreak, 0.5, []step{c(cYou, 0), c(cAre, 1), c(cNow, 1)}},
+	{"du-bist-jetzt", CatJailbreak, 0.65, []step{w("du", 0), w("bist", 1), c(cNow, 2)}},
+	{"pretend-you", CatJailbreak, 0.5, []step{c(cPretend, 0), c(cYou, 3)}},
+	{"act-as", CatJailbreak, 0.35, []step{w("act", 0), w("as", 1)}},
+	{"jailbreak-word", CatJailbreak, 0.6, []step{c(cJail, 0)}},
+	{"no-restrictions", CatJailbreak, 0.55, []step{c(cNo, 0), c(cLimits, 2)}},
+	{"developer-mode", CatJailbreak, 0.75, []step{w("developer", 0), w("mode", 1)}},
+	{"do-anything-now", CatJailbreak, 0.85, []step{w("do", 0), w("anything", 1), w("now", 1)}},
+	{"run-tool", CatTool, 0.4, []step{c(cExec, 0), c(cTool, 3)}},
+	{"tool-to-addr", CatTool, 0.45, []step{c(cTool, 0), addr(4)}},
+}
+
+// fakeTurns are chat-template markers and role headers; their presence
+// in data means someone is trying to start a new turn.
+var fakeTurns = []struct {
+	marker string
+	weight float64
+}{
+	{"<|im_start|>", 0.9}, {"<|im_end|>", 0.9}, {"<|system|>", 0.9}, {"<|assistant|>", 0.9},
+	{"<|user|>", 0.8}, {"<|endoftext|>", 0.85}, {"<|eot_id|>", 0.9}, {"<|start_header_id|>", 0.9},
+	{"[inst]", 0.8}, {"[/inst]", 0.8}, {"<<sys>>", 0.9}, {"<</sys>>", 0.9},
+	{"### system", 0.85}, {"### instruction", 0.8}, {"### assistant", 0.8}, {"### response", 0.6},
+	{"<system>", 0.7}, {"</system>", 0.7}, {"[system]", 0.7}, {"system override", 0.8},
+	{"end of user input", 0.7}, {"end of document", 0.4}, {"end of email", 0.45},
+}
+
+// roleLines are role labels at the start of a line ("assistant: ...").
+var roleLines = []struct {
+	label  string
+	weight float64
+}{{"system:", 0.6}, {"assistant:", 0.55}, {"ai:", 0.35}, {"human:", 0.35}, {"user:", 0.3}, {"system message:", 0.7}}
+
+// hit is one heuristic match on normalized text.
+type hit struct {
+	cat        string
+	weight     float64
+	start, end int // in normalized bytes
+}
+
+// token is a word of normalized text with its classes.
+type token struct {
+	start, end int32
+	cls        uint32
+	word       []byte
+}
+
+// tokenize splits normalized text into words and address tokens.
+func tokenize(dst []token, s []byte) []token {
+	for i := 0; i < len(s); {
+		if s[i] == ' ' || s[i] == '\n' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] != ' ' && s[j] != '\n' {
+			j++
+		}
+		chunk := s[i:j]
+		if isAddr(chunk) {
+			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr, word: chunk})
+		} else {
+			dst = wordsOf(dst, chunk, i)
+		}
+		i = j
+	}
+	return dst
+}
+
+func wordsOf(dst []token, chunk []byte, base int) []token {
+	for i := 0; i < len(chunk); {
+		if !wordByte(chunk[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(chunk) && wordByte(chunk[j]) {
+			j++
+		}
+		wd := chunk[i:j]
+		dst = append(dst, token{start: int32(base + i), end: int32(base + j), cls: lexicon[string(wd)], word: wd})
+		i = j
+	}
+	return dst
+}
+
+// isAddr reports e-mail addresses and URLs.
+func isAddr(b []byte) bool {
+	if at := bytes.IndexByte(b, '@'); at > 0 && bytes.IndexByte(b[at:], '.') > 1 {
+		return true
+	}
+	return bytes.HasPrefix(b, []byte("http://")) || bytes.HasPrefix(b, []byte("https://")) ||
+		bytes.HasPrefix(b, []byte("www.")) || bytes.HasPrefix(b, []byte("ftp://"))
+}
+
+// heuristics appends the hits found in normalized text s.
+func heuristics(dst []hit, toks []token, s []byte) []hit {
+	for i := range toks {
+		if toks[i].cls&leadMask == 0 {
+			continue
+		}
+		for r := range rules {
+			if end, ok := match(toks, i, rules[r].steps); ok {
+				dst = append(dst, hit{rules[r].cat, rules[r].weight, int(toks[i].start), int(toks[end].end)})
+			}
+		}
+	}
+	return fakeTurnHits(dst, s)
+}
+
+// match tries steps at token i; it returns the last matched token.
+func match(toks []token, i int, steps []step) (int, bool) {
+	if !matches(toks[i], steps[0]) {
+		return 0, false
+	}
+	at := i
+	for _, st := range steps[1:] {
+		found := false
+		for k := at + 1; k < len(toks) && k <= at+1+st.gap; k++ {
+			if matches(toks[k], st) {
+				at, found = k, true
+				break
+			}
+		}
+		if !found {
+			return 0, false
+		}
+	}
+	return at, true
+}
+
+func matches(t token, st step) bool {
+	if st.lit != "" {
+		return string(t.word) == st.lit
+	}
+	return t.cls&st.cls != 0
+}
+
+func fakeTurnHits(dst []hit, s []byte) []hit {
+	if bytes.IndexAny(s, "<[#|") >= 0 || bytes.Contains(s, []byte("end of")) || bytes.Contains(s, []byte("override")) {
+		for _, f := range fakeTurns {
+			if i := bytes.Index(s, []byte(f.marker)); i >= 0 {
+				dst = append(dst, hit{CatFakeTurn, f.weight, i, i + len(f.marker)})
+			}
+		}
+	}
+	for i := 0; i < len(s); {
+		line := s[i:]
+		if k := bytes.IndexByte(line, '\n'); k >= 0 {
+			line = line[:k]
+		}
+		for _, r := range roleLines {
+			if bytes.HasPrefix(line, []byte(r.label)) {
+				dst = append(dst, hit{CatFakeTurn, r.weight, i, i + len(r.label)})
+				break
+			}
+		}
+		i += len(line) + 1
+	}
+	return dst
+}

@@ -1,0 +1,83 @@
+package injection
+
+// Word classes for the heuristics. Words are matched after normalization
+// (lower case, accents stripped: "führe" is "fuhre", "ß" is "ss").
+const (
+	cOverride  uint32 = 1 << iota // ignore, disregard, forget …
+	cInstr                        // instructions, rules, prompt …
+	cPrior                        // previous, above, all, your …
+	cAll                          // everything, alles
+	cReveal                       // reveal, print, show …
+	cSecret                       // prompt, password, credentials …
+	cOwn                          // your, initial, hidden … (whose secret)
+	cSend                         // send, forward, upload …
+	cSensitive                    // passwords, conversation, contacts …
+	cYou                          // you, du
+	cNow                          // now, jetzt
+	cPretend                      // pretend, roleplay, imagine …
+	cJail                         // jailbreak, unfiltered, dan …
+	cAI                           // ai, assistant, llm …
+	cTool                         // tool, function, shell …
+	cExec                         // call, run, execute …
+	cNew                          // new, neue, updated
+	cAre                          // are, bist, sind
+	cNo                           // no, without, ohne, keine
+	cLimits                       // restrictions, filters, limits …
+)
+
+var lexicon = map[string]uint32{}
+
+func init() {
+	add := func(c uint32, words ...string) {
+		for _, w := range words {
+			lexicon[w] |= c
+		}
+	}
+	add(cOverride, "ignore", "ignoring", "ignored", "disregard", "disregarding", "forget", "forgetting",
+		"skip", "override", "overrule", "bypass", "neglect", "abandon", "discard", "drop", "omit",
+		"vergiss", "vergesse", "vergessen", "vergesst", "ignoriere", "ignorieren", "ignoriert", "ignoriert",
+		"missachte", "missachten", "ubergehe", "verwirf", "olvida", "ignora", "oublie", "ignorez", "oubliez")
+	add(cInstr, "instructions", "instruction", "directions", "directives", "directive", "rules",
+		"guidelines", "prompt", "prompts", "constraints", "restrictions", "guardrails", "programming",
+		"orders", "commands", "assignments", "assignment", "task", "tasks", "context", "policies",
+		"anweisungen", "anweisung", "befehle", "regeln", "vorgaben", "aufgaben", "aufgabe", "instruktionen",
+		"instrucciones", "consignes", "istruzioni")
+	add(cPrior, "previous", "prior", "above", "earlier", "preceding", "all", "any", "your", "system",
+		"original", "initial", "former", "foregoing", "vorherigen", "vorherige", "bisherigen", "obigen",
+		"alle", "deine", "ihre", "vorangegangenen", "fruheren", "todas", "anteriores", "precedenti", "toutes")
+	add(cAll, "everything", "alles", "all", "todo", "tout")
+	add(cReveal, "reveal", "print", "show", "display", "output", "repeat", "tell", "give", "leak", "dump",
+		"write", "list", "return", "provide", "spell", "disclose", "expose", "recite", "zeige", "zeig",
+		"gib", "verrate", "nenne", "wiederhole", "ausgeben", "schreibe", "offenbare")
+	add(cSecret, "prompt", "prompts", "instructions", "password", "passwords", "secret", "secrets",
+		"credentials", "key", "keys", "token", "tokens", "configuration", "passwort", "passworter",
+		"geheimnis", "zugangsdaten", "anweisungen")
+	add(cOwn, "your", "initial", "original", "hidden", "secret", "full", "entire", "complete",
+		"verbatim", "exact", "deine", "deinen", "dein", "ihre", "ihren", "geheimen", "ursprunglichen")
+	add(cSend, "send", "forward", "email", "mail", "upload", "post", "transmit", "exfiltrate", "leak",
+		"copy", "submit", "deliver", "cc", "bcc", "schicke", "schick", "sende", "senden", "leite",
+		"weiterleiten", "ubermittle", "lade", "forwarding", "sending", "uploading")
+	add(cSensitive, "passwords", "password", "credentials", "secrets", "keys", "key", "tokens", "token",
+		"conversation", "history", "chat", "contacts", "inbox", "emails", "messages", "everything",
+		"files", "documents", "report", "data", "prompt", "confidential", "private", "personal",
+		"login", "logins", "cookies", "session", "financial", "finance", "ssh", "wallet", "passwort",
+		"zugangsdaten", "daten", "dokumente", "verlauf")
+	add(cYou, "you", "du", "you're", "youre")
+	add(cNow, "now", "jetzt", "nun", "henceforth", "ahora", "maintenant")
+	add(cPretend, "pretend", "roleplay", "imagine", "simulate", "impersonate", "emulate",
+		"stell", "spiele", "spiel", "tu", "verhalte", "act", "behave")
+	add(cJail, "jailbreak", "jailbroken", "jailbreaking", "dan", "unrestricted", "unfiltered", "uncensored",
+		"unlocked", "godmode", "amoral", "unethical", "uneingeschrankt", "unzensiert")
+	add(cAI, "ai", "assistant", "model", "llm", "chatbot", "gpt", "chatgpt", "agent", "bot", "ki",
+		"claude", "copilot", "gemini", "assistent", "sprachmodell")
+	add(cTool, "tool", "tools", "function", "functions", "api", "command", "commands", "shell",
+		"terminal", "script", "plugin", "browser", "endpoint", "webhook", "curl", "wget", "bash",
+		"powershell", "werkzeug", "befehl")
+	add(cExec, "call", "invoke", "run", "execute", "use", "trigger", "launch", "perform", "fuhre",
+		"ausfuhren", "calling", "invoking", "running", "executing")
+	add(cNew, "new", "neue", "neuen", "neues", "updated", "real", "actual", "true", "nueva", "nouvelles")
+	add(cAre, "are", "bist", "sind", "eres", "es")
+	add(cNo, "no", "without", "ohne", "keine", "zero", "none", "free")
+	add(cLimits, "restrictions", "filters", "filter", "limits", "limitations", "rules", "censorship",
+		"guidelines", "boundaries", "ethics", "morals", "einschrankungen", "regeln", "grenzen", "filtern")
+}

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/airlock-hub/airlock/internal/messaging"
+	"github.com/airlock-hub/airlock/internal/screen"
+	"github.com/airlock-hub/airlock/internal/screen/injection"
+)
+
+// ScreeningPolicy is how content screening treats messages for one
+// segment (of the recipient). Zero fields take the defaults.
+type ScreeningPolicy struct {
+	// FlagAt and QuarantineAt are prompt-injection score thresholds in
+	// [0,1]: messages scoring at least FlagAt are delivered flagged, at
+	// least QuarantineAt held for a human. Defaults 0.5 and 0.8.
+	FlagAt       float64 `yaml:"flag_at"`
+	QuarantineAt float64 `yaml:"quarantine_at"`
+	// Secrets is allow, redact or block for private keys, API keys and
+	// tokens. Default block. (A redacted body no longer matches the
+	// sender's signature; recipients see it flagged as redacted.)
+	Secrets string `yaml:"secrets"`
+	// PII is allow, redact or block for card numbers and IBANs. Default allow.
+	PII string `yaml:"pii"`
+	// Budget bounds screening time per message; past it the message is
+	// quarantined. Default 50ms.
+	Budget time.Duration `yaml:"budget"`
+}
+
+// ScreeningConfig is the default policy plus overrides per segment.
+type ScreeningConfig struct {
+	ScreeningPolicy `yaml:",inline"`
+	Segments        map[string]ScreeningPolicy `yaml:"segments"`
+}
+
+func (p ScreeningPolicy) policy() (screen.Policy, error) {
+	out := screen.DefaultPolicy()
+	out.Secrets = screen.SecretBlock
+	if p.FlagAt != 0 {
+		out.FlagAt = p.FlagAt
+	}
+	if p.QuarantineAt != 0 {
+		out.QuarantineAt = p.QuarantineAt
+	}
+	if p.Budget != 0 {
+		out.Budget = p.Budget
+	}
+	for _, f := range []struct {
+		name string
+		in   string
+		out  *screen.SecretAction
+	}{{"secrets", p.Secrets, &out.Secrets}, {"pii", p.PII, &out.PII}} {
+		switch f.in {
+		case "":
+		case "allow", "redact", "block":
+			*f.out = screen.SecretAction(f.in)
+		default:
+			return out, fmt.Errorf("%s: %q is not allow, redact or block", f.name, f.in)
+		}
+	}
+	return out, out.Validate()
+}
+
+// pipeline builds the content screener from the configuration.
+func (c ScreeningConfig) pipeline() (*screen.Pipeline, error) {
+	def, err := c.ScreeningPolicy.policy()
+	if err != nil {
+		return nil, fmt.Errorf("screening: %w", err)
+	}
+	p := &screen.Pipeline{Default: def, Policies: map[string]screen.Policy{}}
+	for seg, sp := range c.Segments {
+		if p.Policies[seg], err = sp.policy(); err != nil {
+			return nil, fmt.Errorf("screening.segments.%s: %w", seg, err)
+		}
+	}
+	det := injection.Default()
+	p.Injection = screen.ScorerFunc(func(b []byte, ct string) (float64, []screen.Finding) {
+		r := det.Score(b, ct)
+		return r.Score, r.Findings
+	})
+	return p, nil
+}
+
+// screener adapts screen.Pipeline to messaging.Screener.
+type screener struct{ p *screen.Pipeline }
+
+var _ messaging.Screener = screener{}
+
+func (s screener) Screen(ctx context.Context, body []byte, subject, contentType, segment string) (screen.Result, error) {
+	return s.p.Screen(ctx, screen.Input{Body: body, Subject: subject, ContentType: contentType, Segment: segment})
+}
