@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/airlock-hub/airlock/internal/policy"
+	"github.com/airlock-hub/airlock/internal/screen"
 	"github.com/airlock-hub/airlock/internal/store"
 )
 
@@ -290,12 +291,24 @@ func (s *Service) Publish(ctx context.Context, a policy.Actor, from Sender, topi
 	if err := s.checkSend(from, e, sig, idempotencyKey); err != nil {
 		return Publication{}, s.publishRejected(ctx, a, from, to, e.ID, err)
 	}
-	d, err := s.Policy.Authorize(ctx, a, from.Entity, ActionPublish, TopicEntity(t))
+	// Topics have no per-copy quarantine: content that screening would
+	// hold for a human is refused, never fanned out unscreened.
+	res := s.screenMessage(ctx, e, t.Segment)
+	if res.Verdict == screen.Reject || res.Verdict == screen.Quarantine {
+		return Publication{}, s.publishRejected(ctx, a, from, to, e.ID,
+			fmt.Errorf("%w: %s (verdict %s; publish to a topic needs clean content)", ErrRejected, res.Reason, res.Verdict))
+	}
+	if res.Redacted != nil {
+		return Publication{}, s.publishRejected(ctx, a, from, to, e.ID, fmt.Errorf("%w: the message contains secrets", ErrRejected))
+	}
+	d, err := s.Policy.AuthorizeWith(ctx, a, from.Entity, ActionPublish, TopicEntity(t), screenAttrs(res))
 	if err != nil {
 		return Publication{}, fmt.Errorf("publish to %s: %w", topic, err)
 	}
+	labels := labelsOf(res)
 	record := s.newMessage(topicOwnerPrefix+topic, from, e, sig, idempotencyKey, store.MessageAcked)
 	record.Size = 0 // the body is in the copies
+	record.Labels = labels // every copy carries them
 	p, subs, err := s.publish(ctx, a, &record, e, d.Reasons)
 	if err != nil {
 		return Publication{}, s.publishRejected(ctx, a, from, to, e.ID, err)
