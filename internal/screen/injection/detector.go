@@ -75,7 +75,7 @@ const (
 type scratch struct {
 	text  normalize.Text
 	feats []feature
-	sum   []float32
+	sum   []int32
 	cnt   []int32
 	toks  []token
 	hits  []hit
@@ -156,9 +156,9 @@ func (m *Model) best(sc *scratch, s []byte) (float64, int, int) {
 	sc.cnt = slices.Grow(sc.cnt[:0], n+1)[:n+1]
 	clear(sc.sum)
 	clear(sc.cnt)
-	wts := m.Weights
+	wts, scale := m.quantize()
 	for _, f := range sc.feats {
-		sc.sum[f.pos+1] += wts[f.h]
+		sc.sum[f.pos+1] += int32(wts[f.h&hashMask])
 		sc.cnt[f.pos+1]++
 	}
 	for i := 1; i <= n; i++ {
@@ -171,7 +171,7 @@ func (m *Model) best(sc *scratch, s []byte) (float64, int, int) {
 		if k == 0 {
 			return
 		}
-		z := float64(sc.sum[b]-sc.sum[a]) / math.Sqrt(float64(k))
+		z := float64(scale) * float64(sc.sum[b]-sc.sum[a]) / math.Sqrt(float64(k))
 		if z > bestZ {
 			bestZ, bs, be = z, a, b
 		}

@@ -28,7 +28,8 @@ type feature struct {
 	pos int32
 }
 
-// mix finalizes a hash (murmur3 fmix32) with a salt per feature kind.
+// mix finalizes a hash (murmur3 fmix32) with a salt per feature kind and
+// maps it to a bucket.
 func mix(h, salt uint32) uint32 {
 	h ^= salt * 0x9e3779b9
 	h ^= h >> 16
