@@ -48,6 +48,8 @@ type Client struct {
 	Keys      airlockv1connect.KeysServiceClient
 	// Quarantine is for human reviewers of screened messages.
 	Quarantine airlockv1connect.QuarantineServiceClient
+	// Schemas manages the JSON Schemas the hub enforces by content type.
+	Schemas airlockv1connect.SchemaServiceClient
 	// Topics is the raw TopicService client; prefer Publish and
 	// FetchSubscription, which sign and verify envelopes.
 	Topics airlockv1connect.TopicServiceClient
@@ -107,6 +109,7 @@ func New(id *Identity, o Options) (*Client, error) {
 	c.Keys = airlockv1connect.NewKeysServiceClient(hc, id.Server, opts)
 	c.Quarantine = airlockv1connect.NewQuarantineServiceClient(hc, id.Server, opts)
 	c.Topics = airlockv1connect.NewTopicServiceClient(hc, id.Server, opts)
+	c.Schemas = airlockv1connect.NewSchemaServiceClient(hc, id.Server, opts)
 	if !o.NoRenew {
 		c.wg.Add(1)
 		go c.renewLoop()

@@ -9,6 +9,7 @@ import (
 	"github.com/airlock-hub/airlock/internal/identity"
 	"github.com/airlock-hub/airlock/internal/messaging"
 	"github.com/airlock-hub/airlock/internal/policy"
+	"github.com/airlock-hub/airlock/internal/screen"
 	"github.com/airlock-hub/airlock/internal/store"
 )
 
@@ -32,6 +33,10 @@ func codeOf(err error) (connect.Code, bool) {
 		return connect.CodeInvalidArgument, true
 	case errors.Is(err, identity.ErrInvalid):
 		return connect.CodeInvalidArgument, true
+	case errors.Is(err, screen.ErrInvalidSchema), errors.Is(err, screen.ErrRemoteRef):
+		return connect.CodeInvalidArgument, true
+	case errors.Is(err, screen.ErrSchemaExists):
+		return connect.CodeAlreadyExists, true
 	case errors.Is(err, messaging.ErrCorrupt):
 		return connect.CodeDataLoss, true
 	case errors.Is(err, messaging.ErrQuota):

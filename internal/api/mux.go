@@ -22,6 +22,7 @@ type Options struct {
 	Topics     Topics // optional; nil serves no TopicService
 	Mailboxes  Mailboxes
 	Keyring    Keyring
+	Schemas    Schemas // optional; nil serves no SchemaService
 	// TrustDomain resolves message recipients.
 	TrustDomain spiffeid.TrustDomain
 	Node        string // hub node name for audit events
@@ -74,6 +75,9 @@ func NewAgentHandler(o Options) http.Handler {
 	}
 	mux.Handle(airlockv1connect.NewAuditServiceHandler(auditHandler{log: o.Audit, node: o.Node, z: z}, opts...))
 	mux.Handle(airlockv1connect.NewPolicyServiceHandler(ph, opts...))
+	if o.Schemas != nil {
+		mux.Handle(airlockv1connect.NewSchemaServiceHandler(schemaHandler{schemas: o.Schemas, z: z}, opts...))
+	}
 	mux.Handle(airlockv1connect.NewGrantServiceHandler(grantHandler{ph}, opts...))
 	mux.Handle(airlockv1connect.NewAccessServiceHandler(accessHandler{ph}, opts...))
 	return withRequestID(withTLSState(mux))

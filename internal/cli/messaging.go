@@ -48,9 +48,12 @@ holds for approval is reported on stderr.
 
 The body comes from --body, --file (- for stdin) or stdin. --body defaults the
 content type to text/plain; charset=utf-8; files and stdin are opaque bytes
-unless --content-type says otherwise.`,
+unless --content-type says otherwise. A content type for which a JSON Schema
+is registered (airlock schema register) must conform to it, or the hub
+rejects the message; ";version=N" pins a schema version.`,
 		Example: `  airlock send --to billing --subject "invoice 42" --body "please pay"
   airlock send --to billing --content-type application/json --file req.json
+  airlock send --to billing --content-type application/vnd.acme.invoice+json --file invoice.json
   echo hi | airlock send --to billing --idempotency-key job-7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

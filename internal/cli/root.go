@@ -65,7 +65,7 @@ Then run the export lines it prints, and:  airlock agent create a1`,
 		a.tokenCommand(), a.enrollCommand(), a.whoamiCommand(), a.versionCommand(), a.benchCommand(), a.auditCommand(), a.quarantineCommand(),
 		a.policyCommand(), a.grantCommand(), a.accessCommand(),
 		a.sendCommand(), a.inboxCommand(), a.ackCommand(), a.messageCommand(), a.keysCommand())
-	root.AddCommand(a.topicCommand(), a.publishCommand(), a.subscribeCommand())
+	root.AddCommand(a.topicCommand(), a.publishCommand(), a.subscribeCommand(), a.screenCommand(), a.schemaCommand())
 	return root
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/airlock-hub/airlock/internal/keys"
 	"github.com/airlock-hub/airlock/internal/messaging"
 	"github.com/airlock-hub/airlock/internal/policy"
+	"github.com/airlock-hub/airlock/internal/screen"
 	"github.com/airlock-hub/airlock/internal/store"
 	"github.com/airlock-hub/airlock/internal/store/postgres"
 	"github.com/airlock-hub/airlock/internal/store/sqlite"
@@ -36,6 +37,9 @@ type Hub struct {
 	Keys *keys.Keyring
 	// Messaging carries messages between agents.
 	Messaging *messaging.Service
+	// Schemas stores the JSON Schemas that screening enforces by content
+	// type; its Registry is the screening pipeline's.
+	Schemas *screen.SchemaStore
 	// CreatedCA reports whether this open created a new CA.
 	CreatedCA bool
 }
@@ -104,9 +108,14 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 		return nil, err
 	}
 	msg.Screen = screener{pipe}
+	schemas := &screen.SchemaStore{Store: st, Registry: pipe.Schemas, Node: cfg.Node}
+	if err := schemas.Load(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	pol.Operations = msg.ResolveHeld
 	return &Hub{Store: st, KEK: kek, CA: ca, Identities: svc, Signer: signer, Policy: pol, Keys: ring,
-		Messaging: msg, CreatedCA: created}, nil
+		Messaging: msg, Schemas: schemas, CreatedCA: created}, nil
 }
 
 func openKEK(cfg Config, create bool) (keys.KEK, error) {

@@ -69,7 +69,7 @@ func (c ScreeningConfig) pipeline() (*screen.Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("screening: %w", err)
 	}
-	p := &screen.Pipeline{Default: def, Policies: map[string]screen.Policy{}}
+	p := &screen.Pipeline{Default: def, Policies: map[string]screen.Policy{}, Schemas: screen.NewRegistry()}
 	for seg, sp := range c.Segments {
 		if p.Policies[seg], err = sp.policy(); err != nil {
 			return nil, fmt.Errorf("screening.segments.%s: %w", seg, err)

@@ -158,7 +158,7 @@ func (s *Server) serve() error {
 		Identities: s.hub.Identities, Auth: auth, Log: s.Log.With("component", "api"), Node: s.Config.Node,
 		Audit: &auditLog{st: s.hub.Store, signer: s.hub.Signer, cp: cp}, Policy: s.hub.Policy,
 		Messaging: s.hub.Messaging, Topics: s.hub.Messaging, Mailboxes: mailboxes{msg: s.hub.Messaging, st: s.hub.Store},
-		Keyring: s.hub.Keys, TrustDomain: ca.TrustDomain(),
+		Keyring: s.hub.Keys, Schemas: s.hub.Schemas, TrustDomain: ca.TrustDomain(),
 		Metrics: api.NewMetrics(reg), MaxRequestBytes: s.Config.MaxRequestBytes, APIAddress: s.advertise(),
 	}
 	apiTLS := tls13(tlsconfig.MTLSServerConfig(apiCert, ca.X509Bundle(), auth.Authorize))
@@ -225,8 +225,8 @@ func (s *Server) start(h http.Handler, l net.Listener, cfg *tls.Config) {
 	}()
 }
 
-// policyRefresh is how often a node looks for a policy version applied by
-// another node sharing the store.
+// policyRefresh is how often a node looks for a policy version, or JSON
+// Schemas, stored by another node sharing the store.
 const policyRefresh = 2 * time.Second
 
 func (s *Server) refreshPolicy() {
@@ -242,6 +242,9 @@ func (s *Server) refreshPolicy() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := s.hub.Policy.Refresh(ctx); err != nil {
 			s.Log.Warn("policy refresh failed; keeping the active version", "error", err)
+		}
+		if err := s.hub.Schemas.Load(ctx); err != nil {
+			s.Log.Warn("schema refresh failed; keeping the loaded schemas", "error", err)
 		}
 		cancel()
 	}
