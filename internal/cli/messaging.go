@@ -104,8 +104,11 @@ func (a *app) send(cmd *cobra.Command, c *client.Client, o client.SendOptions) e
 		if j.Duplicate {
 			fmt.Fprintln(a.errOut, "note: a send with this idempotency key was already accepted; this is its ID")
 		}
-		if j.State == client.StateHeld {
+		switch j.State {
+		case client.StateHeld:
 			fmt.Fprintln(a.errOut, "held: the message is delivered once approved"+accessHint(j.AccessRequestID))
+		case "quarantined":
+			fmt.Fprintln(a.errOut, "quarantined by content screening: a reviewer must release it (airlock quarantine list)")
 		}
 		_, err := fmt.Fprintln(w, j.ID)
 		return err
@@ -191,12 +194,25 @@ type messageJSON struct {
 	Verified    bool              `json:"verified"`
 	State       string            `json:"state,omitempty"`
 	Error       string            `json:"error,omitempty"`
+	Labels      labelsJSON        `json:"labels"`
+}
+
+// labelsJSON is what the hub's content screening found.
+type labelsJSON struct {
+	Verdict    string   `json:"verdict"`
+	Score      float64  `json:"score"`
+	Categories []string `json:"categories"`
+	Redacted   bool     `json:"redacted,omitempty"`
 }
 
 func toMessageJSON(m client.Message) messageJSON {
 	j := messageJSON{ID: m.ID, From: m.From, To: m.To, Subject: m.Subject, ContentType: m.ContentType,
 		Thread: m.Thread, ReplyTo: m.ReplyTo, Headers: m.Headers, Size: len(m.Body), Created: m.Created,
-		Attempt: m.Attempt, Verified: m.Verified}
+		Attempt: m.Attempt, Verified: m.Verified,
+		Labels: labelsJSON{Verdict: m.Labels.Verdict, Score: m.Labels.Score, Categories: m.Labels.Categories, Redacted: m.Labels.Redacted}}
+	if j.Labels.Categories == nil {
+		j.Labels.Categories = []string{}
+	}
 	if j.Headers == nil {
 		j.Headers = map[string]string{}
 	}

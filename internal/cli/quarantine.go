@@ -180,6 +180,9 @@ func (a *app) quarantineDecide(verb string) *cobra.Command {
 					return err
 				}
 				state = resp.Msg.GetState()
+				if state == "denied" {
+					state = "rejected"
+				}
 			}
 			return a.emit(map[string]string{"id": args[0], "state": state}, func(w io.Writer) error {
 				_, err := fmt.Fprintf(w, "%s: %s\n", args[0], state)

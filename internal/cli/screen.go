@@ -25,7 +25,7 @@ type screenThresholds struct {
 
 func (t *screenThresholds) register(cmd *cobra.Command) {
 	cmd.Flags().Float64Var(&t.flag, "flag", 0.5, "score at or above which content is flagged")
-	cmd.Flags().Float64Var(&t.quarantine, "quarantine", 0.9, "score at or above which content is quarantined")
+	cmd.Flags().Float64Var(&t.quarantine, "quarantine", 0.8, "score at or above which content is quarantined")
 }
 
 func (t *screenThresholds) verdict(score float64) screen.Verdict {

@@ -63,6 +63,26 @@ func (p ScreeningPolicy) policy() (screen.Policy, error) {
 	return out, out.Validate()
 }
 
+// over fills the fields p leaves unset from base (the top-level policy).
+func (p ScreeningPolicy) over(base ScreeningPolicy) ScreeningPolicy {
+	if p.FlagAt == 0 {
+		p.FlagAt = base.FlagAt
+	}
+	if p.QuarantineAt == 0 {
+		p.QuarantineAt = base.QuarantineAt
+	}
+	if p.Secrets == "" {
+		p.Secrets = base.Secrets
+	}
+	if p.PII == "" {
+		p.PII = base.PII
+	}
+	if p.Budget == 0 {
+		p.Budget = base.Budget
+	}
+	return p
+}
+
 // pipeline builds the content screener from the configuration.
 func (c ScreeningConfig) pipeline() (*screen.Pipeline, error) {
 	def, err := c.ScreeningPolicy.policy()
@@ -71,7 +91,7 @@ func (c ScreeningConfig) pipeline() (*screen.Pipeline, error) {
 	}
 	p := &screen.Pipeline{Default: def, Policies: map[string]screen.Policy{}, Schemas: screen.NewRegistry()}
 	for seg, sp := range c.Segments {
-		if p.Policies[seg], err = sp.policy(); err != nil {
+		if p.Policies[seg], err = sp.over(c.ScreeningPolicy).policy(); err != nil {
 			return nil, fmt.Errorf("screening.segments.%s: %w", seg, err)
 		}
 	}
