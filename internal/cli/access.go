@@ -87,7 +87,7 @@ state; reviewers see it in ` + "`airlock access list --pending`" + `.`,
 			if err != nil {
 				return err
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				resp, err := c.Access.RequestAccess(cmd.Context(), connect.NewRequest(req))
 				if err != nil {
 					return err
@@ -143,26 +143,19 @@ func (a *app) accessList() *cobra.Command {
 		Short:   "List access requests",
 		Example: "  airlock access list --pending\n  airlock access list -o json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				resp, err := c.Access.ListAccessRequests(cmd.Context(),
-					connect.NewRequest(&airlockv1.ListAccessRequestsRequest{PendingOnly: pending}))
-				if err != nil {
-					return err
-				}
-				out := make([]accessJSON, 0, len(resp.Msg.GetRequests()))
-				rows := make([][]string, 0, len(out))
-				for _, r := range resp.Msg.GetRequests() {
-					j := toAccessJSON(r)
-					out = append(out, j)
-					rows = append(rows, []string{j.ID, j.Requester, j.Action, j.Resource, j.State,
-						fmt.Sprintf("%d/%d", j.Approvals, j.ApprovalsNeeded), j.ExpiresAt.Format(time.RFC3339)})
-				}
-				return a.emit(out, func(w io.Writer) error {
-					return printTable(w, []string{"ID", "REQUESTER", "ACTION", "RESOURCE", "STATE", "APPROVALS", "EXPIRES"}, rows)
-				})
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Access.ListAccessRequests(ctx,
+				connect.NewRequest(&airlockv1.ListAccessRequestsRequest{PendingOnly: pending}))
+			if err != nil {
+				return err
+			}
+			header := []string{"ID", "REQUESTER", "ACTION", "RESOURCE", "STATE", "APPROVALS", "EXPIRES"}
+			return emitTable(a, header, resp.Msg.GetRequests(), func(r *airlockv1.AccessRequest) (accessJSON, []string) {
+				j := toAccessJSON(r)
+				return j, []string{j.ID, j.Requester, j.Action, j.Resource, j.State,
+					fmt.Sprintf("%d/%d", j.Approvals, j.ApprovalsNeeded), j.ExpiresAt.Format(time.RFC3339)}
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	cmd.Flags().BoolVar(&pending, "pending", false, "only requests still waiting for a decision")
@@ -177,15 +170,13 @@ func (a *app) accessDecide(verb, short string) *cobra.Command {
 		Short:   short,
 		Example: fmt.Sprintf("  airlock access list --pending\n  airlock access %s ID --comment \"checked with the finance team\"", verb),
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				r, err := decideAccess(cmd.Context(), c, verb, args[0], comment)
-				if err != nil {
-					return err
-				}
-				return a.printAccess(r)
-			})
-		},
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			r, err := decideAccess(ctx, c, verb, args[0], comment)
+			if err != nil {
+				return err
+			}
+			return a.printAccess(r)
+		}),
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&comment, "comment", "", "a note for the requester and the audit log")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
+	"github.com/airlock-hub/airlock/client"
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/gen/airlock/v1/airlockv1connect"
 )
@@ -42,11 +44,16 @@ func (a *app) agentCommand() *cobra.Command {
 	return cmd
 }
 
+var agentHeader = []string{"NAME", "SEGMENT", "STATUS", "SPIFFE ID"}
+
+func (j agentJSON) row() []string {
+	return []string{j.Name, j.Segment, j.Status, j.SPIFFEID}
+}
+
 func (a *app) printAgent(ag *airlockv1.Agent) error {
 	j := toAgentJSON(ag)
 	return a.emit(j, func(w io.Writer) error {
-		return printTable(w, []string{"NAME", "SEGMENT", "STATUS", "SPIFFE ID"},
-			[][]string{{j.Name, j.Segment, j.Status, j.SPIFFEID}})
+		return printTable(w, agentHeader, [][]string{j.row()})
 	})
 }
 
@@ -58,18 +65,13 @@ func (a *app) agentCreate() *cobra.Command {
 		Short:   "Register an agent (name: [a-z0-9-]{1,63})",
 		Example: "  airlock agent create billing --segment finance",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Admin.CreateAgent(cmd.Context(), connect.NewRequest(&airlockv1.CreateAgentRequest{Name: args[0], Segment: segment}))
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			resp, err := c.Admin.CreateAgent(ctx, connect.NewRequest(&airlockv1.CreateAgentRequest{Name: args[0], Segment: segment}))
 			if err != nil {
 				return err
 			}
 			return a.printAgent(resp.Msg.GetAgent())
-		},
+		}),
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&segment, "segment", "", `segment the agent belongs to (default "default")`)
@@ -83,27 +85,16 @@ func (a *app) agentList() *cobra.Command {
 		Aliases: []string{"ls"},
 		Short:   "List agents",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.connect(cmd.Context())
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Admin.ListAgents(ctx, connect.NewRequest(&airlockv1.ListAgentsRequest{}))
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			resp, err := c.Admin.ListAgents(cmd.Context(), connect.NewRequest(&airlockv1.ListAgentsRequest{}))
-			if err != nil {
-				return err
-			}
-			out := make([]agentJSON, 0, len(resp.Msg.GetAgents()))
-			rows := make([][]string, 0, len(out))
-			for _, ag := range resp.Msg.GetAgents() {
+			return emitTable(a, agentHeader, resp.Msg.GetAgents(), func(ag *airlockv1.Agent) (agentJSON, []string) {
 				j := toAgentJSON(ag)
-				out = append(out, j)
-				rows = append(rows, []string{j.Name, j.Segment, j.Status, j.SPIFFEID})
-			}
-			return a.emit(out, func(w io.Writer) error {
-				return printTable(w, []string{"NAME", "SEGMENT", "STATUS", "SPIFFE ID"}, rows)
+				return j, j.row()
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -115,18 +106,13 @@ func (a *app) agentShow() *cobra.Command {
 		Use:   "show NAME",
 		Short: "Show one agent",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Admin.GetAgent(cmd.Context(), connect.NewRequest(&airlockv1.GetAgentRequest{Name: args[0]}))
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			resp, err := c.Admin.GetAgent(ctx, connect.NewRequest(&airlockv1.GetAgentRequest{Name: args[0]}))
 			if err != nil {
 				return err
 			}
 			return a.printAgent(resp.Msg.GetAgent())
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -138,25 +124,19 @@ func (a *app) agentStatus(verb, short string) *cobra.Command {
 		Use:   verb + " NAME",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			ag, err := setStatus(cmd, c.Admin, verb, args[0])
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			ag, err := setStatus(ctx, c.Admin, verb, args[0])
 			if err != nil {
 				return err
 			}
 			return a.printAgent(ag)
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
 }
 
-func setStatus(cmd *cobra.Command, admin airlockv1connect.AdminServiceClient, verb, name string) (*airlockv1.Agent, error) {
-	ctx := cmd.Context()
+func setStatus(ctx context.Context, admin airlockv1connect.AdminServiceClient, verb, name string) (*airlockv1.Agent, error) {
 	switch verb {
 	case "suspend":
 		resp, err := admin.SuspendAgent(ctx, connect.NewRequest(&airlockv1.SuspendAgentRequest{Name: name}))
@@ -190,14 +170,9 @@ admins and anyone holding a copy of the database. There is no confirmation
 prompt and no undo; the deletion and the shredding are audited.`,
 		Example: "  airlock agent delete a2 --shred",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
 			req := &airlockv1.DeleteAgentRequest{Name: args[0], Shred: shred}
-			resp, err := c.Admin.DeleteAgent(cmd.Context(), connect.NewRequest(req))
+			resp, err := c.Admin.DeleteAgent(ctx, connect.NewRequest(req))
 			if err != nil {
 				return err
 			}
@@ -215,7 +190,7 @@ prompt and no undo; the deletion and the shredding are audited.`,
 				_, err := fmt.Fprintln(w, "stored messages kept (use --shred to make them unreadable)")
 				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	cmd.Flags().BoolVar(&shred, "shred", false, "also destroy the agent's keyset: its stored messages become unreadable")

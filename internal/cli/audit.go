@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/airlock-hub/airlock/client"
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/gen/airlock/v1/airlockv1connect"
 )
@@ -53,27 +53,12 @@ holding only the public key (` + "`audit prove`, `audit check-proof`, `audit key
 	return cmd
 }
 
-// withAudit connects and runs fn with the audit client.
-func withAudit(ctx context.Context, cf *connFlags, fn func(airlockv1connect.AuditServiceClient) error) error {
-	c, err := cf.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return fn(c.Audit)
-}
-
 func (a *app) printEvents(events []*airlockv1.Event) error {
-	out := make([]eventJSON, 0, len(events))
-	rows := make([][]string, 0, len(events))
-	for _, e := range events {
+	header := []string{"SEQ", "TIME", "TYPE", "OUTCOME", "ACTOR", "TARGET", "DETAIL"}
+	return emitTable(a, header, events, func(e *airlockv1.Event) (eventJSON, []string) {
 		j := toEventJSON(e)
-		out = append(out, j)
-		rows = append(rows, []string{fmt.Sprint(j.Seq), j.Time.Format(time.RFC3339), j.Type, j.Outcome,
-			dash(j.Actor), dash(j.Target), j.Detail})
-	}
-	return a.emit(out, func(w io.Writer) error {
-		return printTable(w, []string{"SEQ", "TIME", "TYPE", "OUTCOME", "ACTOR", "TARGET", "DETAIL"}, rows)
+		return j, []string{fmt.Sprint(j.Seq), j.Time.Format(time.RFC3339), j.Type, j.Outcome,
+			dash(j.Actor), dash(j.Target), j.Detail}
 	})
 }
 
@@ -92,19 +77,16 @@ func (a *app) auditTail() *cobra.Command {
 		Use:   "tail [-n 20] [--follow]",
 		Short: "Show the latest audit events (and keep following with --follow)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return withAudit(ctx, &cf, func(ac airlockv1connect.AuditServiceClient) error {
-				resp, err := ac.ListEvents(ctx, connect.NewRequest(&airlockv1.ListEventsRequest{Last: int32(n)}))
-				if err != nil {
-					return err
-				}
-				if err := a.printEvents(resp.Msg.GetEvents()); err != nil || !follow {
-					return err
-				}
-				return a.follow(ctx, ac, lastSeq(resp.Msg.GetEvents()))
-			})
-		},
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Audit.ListEvents(ctx, connect.NewRequest(&airlockv1.ListEventsRequest{Last: int32(n)}))
+			if err != nil {
+				return err
+			}
+			if err := a.printEvents(resp.Msg.GetEvents()); err != nil || !follow {
+				return err
+			}
+			return a.follow(ctx, c.Audit, lastSeq(resp.Msg.GetEvents()))
+		}),
 	}
 	cf.register(cmd)
 	cmd.Flags().IntVarP(&n, "lines", "n", 20, "number of events to show")
@@ -188,16 +170,13 @@ func (a *app) auditQuery() *cobra.Command {
 		Short:   "Search the audit log",
 		Example: "  airlock audit query --type agent.revoked --since 24h\n  airlock audit query --outcome failure -o json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return withAudit(ctx, &cf, func(ac airlockv1connect.AuditServiceClient) error {
-				resp, err := ac.ListEvents(ctx, connect.NewRequest(q.request(0, limit)))
-				if err != nil {
-					return err
-				}
-				return a.printEvents(resp.Msg.GetEvents())
-			})
-		},
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Audit.ListEvents(ctx, connect.NewRequest(q.request(0, limit)))
+			if err != nil {
+				return err
+			}
+			return a.printEvents(resp.Msg.GetEvents())
+		}),
 	}
 	cf.register(cmd)
 	q.register(cmd)
@@ -218,10 +197,10 @@ func (a *app) auditExport() *cobra.Command {
 				return fmt.Errorf("--format must be jsonl")
 			}
 			ctx := cmd.Context()
-			return withAudit(ctx, &cf, func(ac airlockv1connect.AuditServiceClient) error {
+			return cf.with(ctx, func(c *client.Client) error {
 				enc := json.NewEncoder(a.out)
 				for after := int64(0); ; {
-					resp, err := ac.ListEvents(ctx, connect.NewRequest(q.request(after, 10000)))
+					resp, err := c.Audit.ListEvents(ctx, connect.NewRequest(q.request(after, 10000)))
 					if err != nil {
 						return err
 					}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/airlock-hub/airlock/client"
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
-	"github.com/airlock-hub/airlock/gen/airlock/v1/airlockv1connect"
 	"github.com/airlock-hub/airlock/internal/audit"
 )
 
@@ -42,24 +43,15 @@ log is intact; otherwise names the first bad index and what is wrong.`,
 				external = audit.LastNote(external) // a sink file holds many notes; the last is the newest
 			}
 			ctx := cmd.Context()
-			return withAudit(ctx, &cf, func(ac airlockv1connect.AuditServiceClient) error {
-				stream, err := ac.Verify(ctx, connect.NewRequest(&airlockv1.VerifyRequest{ExternalCheckpoint: external}))
+			return cf.with(ctx, func(c *client.Client) error {
+				stream, err := c.Audit.Verify(ctx, connect.NewRequest(&airlockv1.VerifyRequest{ExternalCheckpoint: external}))
 				if err != nil {
 					return err
 				}
 				defer stream.Close()
-				bar := newProgress(a.errOut)
-				var res *airlockv1.VerifyResponse
-				for stream.Receive() {
-					res = stream.Msg()
-					bar.update(res.GetDone(), res.GetTotal())
-				}
-				bar.done()
-				if err := stream.Err(); err != nil {
+				res, err := lastProgress(stream, newProgress(a.errOut), errors.New("verification ended without a result"))
+				if err != nil {
 					return err
-				}
-				if res == nil || !res.GetFinished() {
-					return errors.New("verification ended without a result")
 				}
 				return a.verifyResult(res)
 			})
@@ -112,6 +104,41 @@ func (p *progress) update(done, total int64) {
 	fmt.Fprintf(p.w, "\rverifying [%-*s] %3d%%  %d/%d events", width, bar(filled), done*100/total, done, total)
 }
 
+// progressMsg is a streamed message that reports how far a long job got.
+type progressMsg interface {
+	GetDone() int64
+	GetTotal() int64
+	GetFinished() bool
+}
+
+// meter shows the progress of a long job.
+type meter interface {
+	update(done, total int64)
+	done()
+}
+
+// lastProgress receives stream to its end, showing progress on m, and
+// returns the last message, or unfinished if that does not report the job
+// finished.
+func lastProgress[T any, M interface {
+	*T
+	progressMsg
+}](stream *connect.ServerStreamForClient[T], m meter, unfinished error) (M, error) {
+	var res M
+	for stream.Receive() {
+		res = stream.Msg()
+		m.update(res.GetDone(), res.GetTotal())
+	}
+	m.done()
+	if err := stream.Err(); err != nil {
+		return nil, err
+	}
+	if res == nil || !res.GetFinished() {
+		return nil, unfinished
+	}
+	return res, nil
+}
+
 func bar(n int) string {
 	b := make([]byte, n)
 	for i := range b {
@@ -142,8 +169,8 @@ check it offline with ` + "`airlock audit check-proof FILE --key KEY`" + `.`,
 				return fmt.Errorf("SEQ must be a positive event number, not %q", args[0])
 			}
 			ctx := cmd.Context()
-			return withAudit(ctx, &cf, func(ac airlockv1connect.AuditServiceClient) error {
-				resp, err := ac.GetProof(ctx, connect.NewRequest(&airlockv1.GetProofRequest{Seq: seq}))
+			return cf.with(ctx, func(c *client.Client) error {
+				resp, err := c.Audit.GetProof(ctx, connect.NewRequest(&airlockv1.GetProofRequest{Seq: seq}))
 				if err != nil {
 					return err
 				}
@@ -210,20 +237,17 @@ func (a *app) auditKey() *cobra.Command {
 		Use:   "key",
 		Short: "Print the public key that verifies audit checkpoints",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return withAudit(ctx, &cf, func(ac airlockv1connect.AuditServiceClient) error {
-				resp, err := ac.GetPublicKey(ctx, connect.NewRequest(&airlockv1.GetPublicKeyRequest{}))
-				if err != nil {
-					return err
-				}
-				out := map[string]string{"verifier_key": resp.Msg.GetVerifierKey(), "origin": resp.Msg.GetOrigin()}
-				return a.emit(out, func(w io.Writer) error {
-					_, err := fmt.Fprintln(w, resp.Msg.GetVerifierKey())
-					return err
-				})
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Audit.GetPublicKey(ctx, connect.NewRequest(&airlockv1.GetPublicKeyRequest{}))
+			if err != nil {
+				return err
+			}
+			out := map[string]string{"verifier_key": resp.Msg.GetVerifierKey(), "origin": resp.Msg.GetOrigin()}
+			return a.emit(out, func(w io.Writer) error {
+				_, err := fmt.Fprintln(w, resp.Msg.GetVerifierKey())
+				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -236,20 +260,17 @@ func (a *app) auditCheckpoint() *cobra.Command {
 		Short:   "Sign a checkpoint now and print it (keep a copy outside the hub)",
 		Example: "  airlock audit checkpoint >> ~/airlock-checkpoints.txt",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return withAudit(ctx, &cf, func(ac airlockv1connect.AuditServiceClient) error {
-				resp, err := ac.Checkpoint(ctx, connect.NewRequest(&airlockv1.CheckpointRequest{}))
-				if err != nil {
-					return err
-				}
-				out := map[string]any{"note": resp.Msg.GetNote(), "size": resp.Msg.GetSize()}
-				return a.emit(out, func(w io.Writer) error {
-					_, err := fmt.Fprint(w, resp.Msg.GetNote())
-					return err
-				})
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Audit.Checkpoint(ctx, connect.NewRequest(&airlockv1.CheckpointRequest{}))
+			if err != nil {
+				return err
+			}
+			out := map[string]any{"note": resp.Msg.GetNote(), "size": resp.Msg.GetSize()}
+			return a.emit(out, func(w io.Writer) error {
+				_, err := fmt.Fprint(w, resp.Msg.GetNote())
+				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd

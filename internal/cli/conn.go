@@ -56,6 +56,26 @@ func (f *connFlags) connect(ctx context.Context) (*client.Client, error) {
 	return c, nil
 }
 
+// with connects, runs fn with the client and closes it. Commands that
+// check their flags before connecting call it from their RunE.
+func (f *connFlags) with(ctx context.Context, fn func(*client.Client) error) error {
+	c, err := f.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(c)
+}
+
+// run returns a RunE that connects and calls fn with the command's
+// context, the client and the arguments.
+func (f *connFlags) run(fn func(ctx context.Context, c *client.Client, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		return f.with(ctx, func(c *client.Client) error { return fn(ctx, c, args) })
+	}
+}
+
 func pastHalfLife(id *client.Identity, now time.Time) bool {
 	leaf := id.Chain[0]
 	return now.After(leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,18 +53,14 @@ func (j grantJSON) row() []string {
 }
 
 func (a *app) printGrants(gs []*airlockv1.Grant, one bool) error {
-	out := make([]grantJSON, 0, len(gs))
-	rows := make([][]string, 0, len(gs))
-	for _, g := range gs {
+	if one && len(gs) == 1 {
+		j := toGrantJSON(gs[0])
+		return a.emit(j, func(w io.Writer) error { return printTable(w, grantHeader, [][]string{j.row()}) })
+	}
+	return emitTable(a, grantHeader, gs, func(g *airlockv1.Grant) (grantJSON, []string) {
 		j := toGrantJSON(g)
-		out = append(out, j)
-		rows = append(rows, j.row())
-	}
-	var v any = out
-	if one && len(out) == 1 {
-		v = out[0]
-	}
-	return a.emit(v, func(w io.Writer) error { return printTable(w, grantHeader, rows) })
+		return j, j.row()
+	})
 }
 
 func (a *app) grantCommand() *cobra.Command {
@@ -93,7 +90,7 @@ func (a *app) grantCreate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				resp, err := c.Grants.CreateGrant(cmd.Context(), connect.NewRequest(req))
 				if err != nil {
 					return err
@@ -154,7 +151,7 @@ func (a *app) grantList() *cobra.Command {
 				}
 				req.Principal = p
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				resp, err := c.Grants.ListGrants(cmd.Context(), connect.NewRequest(req))
 				if err != nil {
 					return err
@@ -176,15 +173,13 @@ func (a *app) grantRevoke() *cobra.Command {
 		Short:   "Revoke a grant now",
 		Example: "  airlock grant list            # the ID is in the first column\n  airlock grant revoke ID",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				resp, err := c.Grants.RevokeGrant(cmd.Context(), connect.NewRequest(&airlockv1.RevokeGrantRequest{Id: args[0]}))
-				if err != nil {
-					return err
-				}
-				return a.printGrants([]*airlockv1.Grant{resp.Msg.GetGrant()}, true)
-			})
-		},
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			resp, err := c.Grants.RevokeGrant(ctx, connect.NewRequest(&airlockv1.RevokeGrantRequest{Id: args[0]}))
+			if err != nil {
+				return err
+			}
+			return a.printGrants([]*airlockv1.Grant{resp.Msg.GetGrant()}, true)
+		}),
 	}
 	cf.register(cmd)
 	return cmd

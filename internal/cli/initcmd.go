@@ -22,14 +22,10 @@ keeps the CA and issues a fresh admin certificate.`,
 		Example: "  airlock init --data /var/lib/airlock --trust-domain example.org",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := server.DefaultConfig()
-			if configPath != "" {
-				var err error
-				if cfg, err = server.LoadConfig(configPath); err != nil {
-					return err
-				}
+			cfg, err := f.config(configPath)
+			if err != nil {
+				return err
 			}
-			f.apply(&cfg)
 			if cfg.DataDir == "" {
 				return fmt.Errorf("--data DIR is required")
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -50,25 +51,20 @@ func (t *targetFlags) register(cmd *cobra.Command, verb string) {
 }
 
 func (a *app) printKeys(keys []*airlockv1.KeyInfo) error {
-	out := make([]keyJSON, 0, len(keys))
-	rows := make([][]string, 0, len(keys))
-	for _, k := range keys {
+	header := []string{"OWNER", "KEYS", "PRIMARY", "MESSAGES", "SHREDDED"}
+	return emitTable(a, header, keys, func(k *airlockv1.KeyInfo) (keyJSON, []string) {
 		ids := k.GetKeyIds()
 		if ids == nil {
 			ids = []uint32{}
 		}
 		j := keyJSON{Owner: k.GetOwner(), Keys: k.GetKeys(), Primary: k.GetPrimaryKeyId(), KeyIDs: ids,
 			Messages: k.GetMessages(), Shredded: k.GetShredded()}
-		out = append(out, j)
 		primary := strconv.FormatUint(uint64(j.Primary), 10)
 		if j.Shredded {
 			primary = "-"
 		}
-		rows = append(rows, []string{j.Owner, strconv.Itoa(int(j.Keys)), primary,
-			strconv.FormatInt(j.Messages, 10), yesNo(j.Shredded)})
-	}
-	return a.emit(out, func(w io.Writer) error {
-		return printTable(w, []string{"OWNER", "KEYS", "PRIMARY", "MESSAGES", "SHREDDED"}, rows)
+		return j, []string{j.Owner, strconv.Itoa(int(j.Keys)), primary,
+			strconv.FormatInt(j.Messages, 10), yesNo(j.Shredded)}
 	})
 }
 
@@ -87,16 +83,14 @@ func (a *app) keysRotate() *cobra.Command {
 		Short:   "Add a new primary data key; old messages stay readable",
 		Example: "  airlock keys rotate --all\n  airlock keys rotate --agent billing",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				req := &airlockv1.RotateKeysRequest{Agent: t.agent, All: t.all}
-				resp, err := c.Keys.RotateKeys(cmd.Context(), connect.NewRequest(req))
-				if err != nil {
-					return err
-				}
-				return a.printKeys(resp.Msg.GetKeys())
-			})
-		},
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			req := &airlockv1.RotateKeysRequest{Agent: t.agent, All: t.all}
+			resp, err := c.Keys.RotateKeys(ctx, connect.NewRequest(req))
+			if err != nil {
+				return err
+			}
+			return a.printKeys(resp.Msg.GetKeys())
+		}),
 	}
 	cf.register(cmd)
 	t.register(cmd, "rotate")
@@ -110,15 +104,13 @@ func (a *app) keysStatus() *cobra.Command {
 		Use:   "status [--agent A]",
 		Short: "Show key versions and stored message counts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				resp, err := c.Keys.KeyStatus(cmd.Context(), connect.NewRequest(&airlockv1.KeyStatusRequest{Agent: agent}))
-				if err != nil {
-					return err
-				}
-				return a.printKeys(resp.Msg.GetKeys())
-			})
-		},
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Keys.KeyStatus(ctx, connect.NewRequest(&airlockv1.KeyStatusRequest{Agent: agent}))
+			if err != nil {
+				return err
+			}
+			return a.printKeys(resp.Msg.GetKeys())
+		}),
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&agent, "agent", "", "only this agent (default: every agent)")
@@ -135,35 +127,24 @@ func (a *app) keysRewrap() *cobra.Command {
 so that older keys can later be retired. Shows a progress bar on a terminal.`,
 		Example: "  airlock keys rotate --all && airlock keys rewrap --all",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				return a.rewrap(cmd, c, &t)
-			})
-		},
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			return a.rewrap(ctx, c, &t)
+		}),
 	}
 	cf.register(cmd)
 	t.register(cmd, "rewrap")
 	return cmd
 }
 
-func (a *app) rewrap(cmd *cobra.Command, c *client.Client, t *targetFlags) error {
-	stream, err := c.Keys.Rewrap(cmd.Context(), connect.NewRequest(&airlockv1.RewrapRequest{Agent: t.agent, All: t.all}))
+func (a *app) rewrap(ctx context.Context, c *client.Client, t *targetFlags) error {
+	stream, err := c.Keys.Rewrap(ctx, connect.NewRequest(&airlockv1.RewrapRequest{Agent: t.agent, All: t.all}))
 	if err != nil {
 		return err
 	}
 	defer stream.Close()
-	bar := rewrapProgress{newProgress(a.errOut)}
-	var res *airlockv1.RewrapResponse
-	for stream.Receive() {
-		res = stream.Msg()
-		bar.update(res.GetDone(), res.GetTotal())
-	}
-	bar.done()
-	if err := stream.Err(); err != nil {
+	res, err := lastProgress(stream, rewrapProgress{newProgress(a.errOut)}, errors.New("rewrap ended before it finished; run it again"))
+	if err != nil {
 		return err
-	}
-	if res == nil || !res.GetFinished() {
-		return errors.New("rewrap ended before it finished; run it again")
 	}
 	out := map[string]int64{"rewrapped": res.GetDone(), "total": res.GetTotal()}
 	return a.emit(out, func(w io.Writer) error {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -25,6 +26,43 @@ import (
 // its own, smaller limit (1 MiB by default).
 const maxBodyRead = 64 << 20
 
+// messageFlags are the message flags that send and publish share.
+type messageFlags struct {
+	o          client.SendOptions
+	headers    []string
+	body, file string
+}
+
+func (m *messageFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&m.o.Subject, "subject", "", "subject line")
+	f.StringVar(&m.o.ContentType, "content-type", "", "media type of the body, e.g. application/json")
+	f.StringVar(&m.o.Thread, "thread", "", "ID of the thread's first message")
+	f.StringVar(&m.o.ReplyTo, "reply-to", "", "ID of the message this one answers")
+	f.StringArrayVar(&m.headers, "header", nil, "header KEY=VALUE (repeatable)")
+	f.StringVar(&m.o.IdempotencyKey, "idempotency-key", "", "retries with the same key within 24h return the first message ID")
+	f.StringVar(&m.body, "body", "", "message body text")
+	f.StringVar(&m.file, "file", "", "read the body from this file (- for stdin)")
+	cmd.MarkFlagsMutuallyExclusive("body", "file")
+}
+
+// options returns the send options with the body read and the headers
+// parsed. A --body defaults the content type to plain text.
+func (m *messageFlags) options(cmd *cobra.Command) (client.SendOptions, error) {
+	var err error
+	bodySet := cmd.Flags().Changed("body")
+	if m.o.Body, err = readBody(cmd.InOrStdin(), m.body, bodySet, m.file); err != nil {
+		return m.o, err
+	}
+	if bodySet && !cmd.Flags().Changed("content-type") {
+		m.o.ContentType = "text/plain; charset=utf-8"
+	}
+	if m.o.Headers, err = parseHeaders(m.headers); err != nil {
+		return m.o, err
+	}
+	return m.o, nil
+}
+
 // sendJSON is the --output json form of a send.
 type sendJSON struct {
 	ID              string `json:"id"`
@@ -35,9 +73,7 @@ type sendJSON struct {
 
 func (a *app) sendCommand() *cobra.Command {
 	var cf connFlags
-	var o client.SendOptions
-	var headers []string
-	var body, file string
+	var mf messageFlags
 	cmd := &cobra.Command{
 		Use:   "send --to AGENT [--subject S] (--body TEXT | --file F | stdin)",
 		Short: "Send a signed message to an agent's mailbox",
@@ -57,35 +93,19 @@ rejects the message; ";version=N" pins a schema version.`,
   echo hi | airlock send --to billing --idempotency-key job-7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			bodySet := cmd.Flags().Changed("body")
-			if o.Body, err = readBody(cmd.InOrStdin(), body, bodySet, file); err != nil {
+			o, err := mf.options(cmd)
+			if err != nil {
 				return err
 			}
-			if bodySet && !cmd.Flags().Changed("content-type") {
-				o.ContentType = "text/plain; charset=utf-8"
-			}
-			if o.Headers, err = parseHeaders(headers); err != nil {
-				return err
-			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				return a.send(cmd, c, o)
 			})
 		},
 	}
 	cf.register(cmd)
-	f := cmd.Flags()
-	f.StringVar(&o.To, "to", "", "recipient: an agent name or a SPIFFE ID (required)")
-	f.StringVar(&o.Subject, "subject", "", "subject line")
-	f.StringVar(&o.ContentType, "content-type", "", "media type of the body, e.g. application/json")
-	f.StringVar(&o.Thread, "thread", "", "ID of the thread's first message")
-	f.StringVar(&o.ReplyTo, "reply-to", "", "ID of the message this one answers")
-	f.StringArrayVar(&headers, "header", nil, "header KEY=VALUE (repeatable)")
-	f.StringVar(&o.IdempotencyKey, "idempotency-key", "", "retries with the same key within 24h return the first message ID")
-	f.StringVar(&body, "body", "", "message body text")
-	f.StringVar(&file, "file", "", "read the body from this file (- for stdin)")
+	cmd.Flags().StringVar(&mf.o.To, "to", "", "recipient: an agent name or a SPIFFE ID (required)")
+	mf.register(cmd)
 	_ = cmd.MarkFlagRequired("to")
-	cmd.MarkFlagsMutuallyExclusive("body", "file")
 	return cmd
 }
 
@@ -278,7 +298,7 @@ attempts. --dead-letter lists those; ` + "`airlock inbox requeue ID…`" + ` mov
 			if err := waitArg(cmd, args, &wait); err != nil {
 				return err
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				if dead {
 					return a.printDeadLetters(cmd, c, limit)
 				}
@@ -321,17 +341,7 @@ func (a *app) inbox(cmd *cobra.Command, c *client.Client, limit int, wait time.D
 	if verr != nil && !errors.Is(verr, client.ErrUnverified) {
 		return verr
 	}
-	out := make([]messageJSON, 0, len(ms))
-	rows := make([][]string, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, toMessageJSON(m))
-		rows = append(rows, []string{m.ID, shortID(c, m.From), printable(m.Subject, false),
-			m.Created.Local().Format(time.RFC3339), strconv.Itoa(m.Attempt)})
-	}
-	err := a.emit(out, func(w io.Writer) error {
-		return printTable(w, []string{"ID", "FROM", "SUBJECT", "CREATED", "ATTEMPT"}, rows)
-	})
-	if err != nil {
+	if err := a.printMessages(c, ms); err != nil {
 		return err
 	}
 	if ack && len(ms) > 0 {
@@ -349,6 +359,15 @@ func (a *app) inbox(cmd *cobra.Command, c *client.Client, limit int, wait time.D
 	return verr
 }
 
+// printMessages lists fetched messages, one row each.
+func (a *app) printMessages(c *client.Client, ms []client.Message) error {
+	header := []string{"ID", "FROM", "SUBJECT", "CREATED", "ATTEMPT"}
+	return emitTable(a, header, ms, func(m client.Message) (messageJSON, []string) {
+		return toMessageJSON(m), []string{m.ID, shortID(c, m.From), printable(m.Subject, false),
+			m.Created.Local().Format(time.RFC3339), strconv.Itoa(m.Attempt)}
+	})
+}
+
 func messageIDs(ms []client.Message) []string {
 	ids := make([]string, len(ms))
 	for i, m := range ms {
@@ -362,19 +381,14 @@ func (a *app) printDeadLetters(cmd *cobra.Command, c *client.Client, limit int) 
 	if err != nil {
 		return err
 	}
-	out := make([]messageJSON, 0, len(dls))
-	rows := make([][]string, 0, len(dls))
-	for _, dl := range dls {
+	header := []string{"ID", "FROM", "SUBJECT", "CREATED", "ATTEMPT", "VERIFIED"}
+	return emitTable(a, header, dls, func(dl client.DeadLetter) (messageJSON, []string) {
 		j, verified := toMessageJSON(dl.Message), "yes"
 		if dl.Err != nil {
 			j.Error, verified = dl.Err.Error(), "NO"
 		}
-		out = append(out, j)
-		rows = append(rows, []string{dl.ID, shortID(c, dl.From), printable(dl.Subject, false),
-			dl.Created.Local().Format(time.RFC3339), strconv.Itoa(dl.Attempt), verified})
-	}
-	return a.emit(out, func(w io.Writer) error {
-		return printTable(w, []string{"ID", "FROM", "SUBJECT", "CREATED", "ATTEMPT", "VERIFIED"}, rows)
+		return j, []string{dl.ID, shortID(c, dl.From), printable(dl.Subject, false),
+			dl.Created.Local().Format(time.RFC3339), strconv.Itoa(dl.Attempt), verified}
 	})
 }
 
@@ -384,18 +398,16 @@ func (a *app) inboxRequeue() *cobra.Command {
 		Use:   "requeue ID...",
 		Short: "Move dead-lettered messages back to the mailbox",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				n, err := c.Requeue(cmd.Context(), args...)
-				if err != nil {
-					return err
-				}
-				return a.emit(map[string]int{"requeued": n}, func(w io.Writer) error {
-					_, err := fmt.Fprintf(w, "requeued %d of %d\n", n, len(args))
-					return err
-				})
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			n, err := c.Requeue(ctx, args...)
+			if err != nil {
+				return err
+			}
+			return a.emit(map[string]int{"requeued": n}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "requeued %d of %d\n", n, len(args))
+				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -407,18 +419,16 @@ func (a *app) ackCommand() *cobra.Command {
 		Use:   "ack ID...",
 		Short: "Acknowledge delivered messages so they are not delivered again",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				n, err := c.Ack(cmd.Context(), args...)
-				if err != nil {
-					return err
-				}
-				return a.emit(map[string]int{"acked": n}, func(w io.Writer) error {
-					_, err := fmt.Fprintf(w, "acknowledged %d of %d\n", n, len(args))
-					return err
-				})
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			n, err := c.Ack(ctx, args...)
+			if err != nil {
+				return err
+			}
+			return a.emit(map[string]int{"acked": n}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "acknowledged %d of %d\n", n, len(args))
+				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -442,17 +452,15 @@ func (a *app) messageShow() *cobra.Command {
 body and state. The sender's certificate and signature are verified first; a
 message that does not verify is not shown and the command fails.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				m, state, err := c.GetMessage(cmd.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				j := toMessageJSON(m)
-				j.State = state
-				return a.emit(j, func(w io.Writer) error { return printMessage(w, m, state) })
-			})
-		},
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			m, state, err := c.GetMessage(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			j := toMessageJSON(m)
+			j.State = state
+			return a.emit(j, func(w io.Writer) error { return printMessage(w, m, state) })
+		}),
 	}
 	cf.register(cmd)
 	return cmd

@@ -40,3 +40,16 @@ func (a *app) emit(v any, text func(io.Writer) error) error {
 	}
 	return text(a.out)
 }
+
+// emitTable prints items as a JSON array of their JSON forms, or as a
+// table under header; row gives an item's JSON form and table row.
+func emitTable[I, J any](a *app, header []string, items []I, row func(I) (J, []string)) error {
+	out := make([]J, 0, len(items))
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		j, r := row(it)
+		out = append(out, j)
+		rows = append(rows, r)
+	}
+	return a.emit(out, func(w io.Writer) error { return printTable(w, header, rows) })
+}

@@ -35,16 +35,6 @@ On the hub:               policy apply, show, history, diff, explain`,
 	return cmd
 }
 
-// withClient connects and runs fn with the client, closing it afterwards.
-func withClient(ctx context.Context, cf *connFlags, fn func(*client.Client) error) error {
-	c, err := cf.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return fn(c)
-}
-
 // diagnosticJSON is the --output json form of a policy diagnostic.
 type diagnosticJSON struct {
 	File    string `json:"file"`
@@ -294,7 +284,7 @@ rejected and the active version stays. Files are stored under their base name
 			for _, f := range checked.files {
 				req.Files = append(req.Files, &airlockv1.PolicyFile{Name: f.Name, Text: f.Text})
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				resp, err := c.Policy.ApplyPolicy(cmd.Context(), connect.NewRequest(req))
 				if err != nil {
 					return err
@@ -357,7 +347,7 @@ func (a *app) policyShow() *cobra.Command {
 			if version < 0 {
 				return fmt.Errorf("--version %d: want a version number from `airlock policy history`, or 0 for the active one", version)
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				v, err := getPolicy(cmd.Context(), c, version)
 				if err != nil {
 					return err
@@ -386,28 +376,21 @@ func (a *app) policyHistory() *cobra.Command {
 		Short:   "List the policy versions applied to the hub",
 		Example: "  airlock policy history\n  airlock policy history -o json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				resp, err := c.Policy.ListPolicyVersions(cmd.Context(), connect.NewRequest(&airlockv1.ListPolicyVersionsRequest{}))
-				if err != nil {
-					return err
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Policy.ListPolicyVersions(ctx, connect.NewRequest(&airlockv1.ListPolicyVersionsRequest{}))
+			if err != nil {
+				return err
+			}
+			header := []string{"VERSION", "CREATED", "ACTOR", "ACTIVE"}
+			return emitTable(a, header, resp.Msg.GetVersions(), func(v *airlockv1.PolicyVersion) (policyVersionJSON, []string) {
+				j := toPolicyVersionJSON(v, false)
+				active := ""
+				if j.Active {
+					active = "yes"
 				}
-				out := make([]policyVersionJSON, 0, len(resp.Msg.GetVersions()))
-				rows := make([][]string, 0, len(out))
-				for _, v := range resp.Msg.GetVersions() {
-					j := toPolicyVersionJSON(v, false)
-					out = append(out, j)
-					active := ""
-					if j.Active {
-						active = "yes"
-					}
-					rows = append(rows, []string{strconv.FormatInt(j.Version, 10), j.CreatedAt.Format(time.RFC3339), dash(j.Actor), active})
-				}
-				return a.emit(out, func(w io.Writer) error {
-					return printTable(w, []string{"VERSION", "CREATED", "ACTOR", "ACTIVE"}, rows)
-				})
+				return j, []string{strconv.FormatInt(j.Version, 10), j.CreatedAt.Format(time.RFC3339), dash(j.Actor), active}
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -429,7 +412,7 @@ func (a *app) policyDiff() *cobra.Command {
 				}
 				vs[i] = n
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				from, err := getPolicy(cmd.Context(), c, vs[0])
 				if err != nil {
 					return err
@@ -526,7 +509,7 @@ policies (or grant:ID) that determined it. Quote entity UIDs for the shell.`,
 			if err != nil {
 				return err
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				resp, err := c.Policy.Explain(cmd.Context(), connect.NewRequest(req))
 				if err != nil {
 					return err

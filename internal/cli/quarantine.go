@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -9,8 +10,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
-	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/client"
+	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 )
 
 func (a *app) quarantineCommand() *cobra.Command {
@@ -74,28 +75,18 @@ func (a *app) quarantineList() *cobra.Command {
 		Use:   "list",
 		Short: "List quarantined messages with their categories and triggering spans",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.connect(cmd.Context())
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Quarantine.ListQuarantine(ctx, connect.NewRequest(&airlockv1.ListQuarantineRequest{}))
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			resp, err := c.Quarantine.ListQuarantine(cmd.Context(), connect.NewRequest(&airlockv1.ListQuarantineRequest{}))
-			if err != nil {
-				return err
-			}
-			out := make([]quarantineJSON, 0, len(resp.Msg.GetMessages()))
-			rows := make([][]string, 0, len(out))
-			for _, m := range resp.Msg.GetMessages() {
+			header := []string{"ID", "FROM", "TO", "SUBJECT", "SCORE", "CATEGORIES", "SPANS"}
+			return emitTable(a, header, resp.Msg.GetMessages(), func(m *airlockv1.QuarantinedMessage) (quarantineJSON, []string) {
 				q := toQuarantineJSON(m)
-				out = append(out, q)
-				rows = append(rows, []string{q.ID, shortSPIFFE(q.Sender), shortSPIFFE(q.Recipient), printable(q.Subject, false),
-					fmt.Sprintf("%.2f", q.Score), strings.Join(q.Categories, ","), spansText(q)})
-			}
-			return a.emit(out, func(w io.Writer) error {
-				return printTable(w, []string{"ID", "FROM", "TO", "SUBJECT", "SCORE", "CATEGORIES", "SPANS"}, rows)
+				return q, []string{q.ID, shortSPIFFE(q.Sender), shortSPIFFE(q.Recipient), printable(q.Subject, false),
+					fmt.Sprintf("%.2f", q.Score), strings.Join(q.Categories, ","), spansText(q)}
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -116,13 +107,8 @@ func (a *app) quarantineShow() *cobra.Command {
 		Use:   "show ID",
 		Short: "Show a quarantined message, decrypted for the reviewer (audited)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Quarantine.ShowQuarantined(cmd.Context(), connect.NewRequest(&airlockv1.ShowQuarantinedRequest{Id: args[0]}))
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			resp, err := c.Quarantine.ShowQuarantined(ctx, connect.NewRequest(&airlockv1.ShowQuarantinedRequest{Id: args[0]}))
 			if err != nil {
 				return err
 			}
@@ -137,7 +123,7 @@ func (a *app) quarantineShow() *cobra.Command {
 				_, err := fmt.Fprintln(w, printable(string(resp.Msg.GetDelivery().GetEnvelope().GetBody()), true))
 				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -161,21 +147,16 @@ func (a *app) quarantineDecide(verb string) *cobra.Command {
 		Use:   verb + " ID",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
 			var state string
 			if verb == "release" {
-				resp, err := c.Quarantine.Release(cmd.Context(), connect.NewRequest(&airlockv1.ReleaseRequest{Id: args[0], Comment: comment}))
+				resp, err := c.Quarantine.Release(ctx, connect.NewRequest(&airlockv1.ReleaseRequest{Id: args[0], Comment: comment}))
 				if err != nil {
 					return err
 				}
 				state = resp.Msg.GetState()
 			} else {
-				resp, err := c.Quarantine.RejectQuarantined(cmd.Context(), connect.NewRequest(&airlockv1.RejectQuarantinedRequest{Id: args[0], Comment: comment}))
+				resp, err := c.Quarantine.RejectQuarantined(ctx, connect.NewRequest(&airlockv1.RejectQuarantinedRequest{Id: args[0], Comment: comment}))
 				if err != nil {
 					return err
 				}
@@ -188,7 +169,7 @@ func (a *app) quarantineDecide(verb string) *cobra.Command {
 				_, err := fmt.Fprintf(w, "%s: %s\n", args[0], state)
 				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&comment, "comment", "", "a note for the audit log")

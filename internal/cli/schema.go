@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -69,7 +70,7 @@ refers to a remote document ($ref to a URL), is refused.`,
 			if err != nil {
 				return err
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				resp, err := c.Schemas.RegisterSchema(cmd.Context(), connect.NewRequest(&airlockv1.RegisterSchemaRequest{
 					Type: args[0], Document: doc}))
 				if err != nil {
@@ -98,25 +99,18 @@ func (a *app) schemaList() *cobra.Command {
 		Use:   "list",
 		Short: "List every registered schema version",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				resp, err := c.Schemas.ListSchemas(cmd.Context(), connect.NewRequest(&airlockv1.ListSchemasRequest{}))
-				if err != nil {
-					return err
-				}
-				out := make([]schemaJSON, 0, len(resp.Msg.GetSchemas()))
-				rows := make([][]string, 0, len(out))
-				for _, s := range resp.Msg.GetSchemas() {
-					j := toSchemaJSON(s)
-					out = append(out, j)
-					rows = append(rows, []string{j.Type, strconv.FormatInt(j.Version, 10), shortDigest(j.Digest),
-						j.CreatedAt.Local().Format(time.DateTime), shortSPIFFE(j.Actor)})
-				}
-				return a.emit(out, func(w io.Writer) error {
-					return printTable(w, []string{"TYPE", "VERSION", "DIGEST", "CREATED", "BY"}, rows)
-				})
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			resp, err := c.Schemas.ListSchemas(ctx, connect.NewRequest(&airlockv1.ListSchemasRequest{}))
+			if err != nil {
+				return err
+			}
+			header := []string{"TYPE", "VERSION", "DIGEST", "CREATED", "BY"}
+			return emitTable(a, header, resp.Msg.GetSchemas(), func(s *airlockv1.SchemaInfo) (schemaJSON, []string) {
+				j := toSchemaJSON(s)
+				return j, []string{j.Type, strconv.FormatInt(j.Version, 10), shortDigest(j.Digest),
+					j.CreatedAt.Local().Format(time.DateTime), shortSPIFFE(j.Actor)}
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -143,7 +137,7 @@ metadata with the document.`,
 			if version < 0 {
 				return fmt.Errorf("--version %d: must be 1 or more", version)
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				resp, err := c.Schemas.GetSchema(cmd.Context(), connect.NewRequest(&airlockv1.GetSchemaRequest{
 					Type: args[0], Version: version}))
 				if err != nil {

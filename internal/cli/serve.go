@@ -33,6 +33,20 @@ func (f *serverFlags) register(cmd *cobra.Command, defaultData string) {
 	fl.StringVar(&f.metricsListen, "metrics-listen", "", `metrics address (default 127.0.0.1:9464; "off" disables)`)
 }
 
+// config loads the configuration file at path (the defaults when path is
+// empty) and applies the flags over it.
+func (f *serverFlags) config(path string) (server.Config, error) {
+	cfg := server.DefaultConfig()
+	if path != "" {
+		var err error
+		if cfg, err = server.LoadConfig(path); err != nil {
+			return cfg, err
+		}
+	}
+	f.apply(&cfg)
+	return cfg, nil
+}
+
 // apply copies flags that were set onto cfg.
 func (f *serverFlags) apply(cfg *server.Config) {
 	set := func(dst *string, v string) {
@@ -59,14 +73,10 @@ errors; see docs/configuration.md), then from flags. The data directory must
 have been prepared with ` + "`airlock init`" + `. Stops gracefully on SIGTERM or Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := server.DefaultConfig()
-			if configPath != "" {
-				var err error
-				if cfg, err = server.LoadConfig(configPath); err != nil {
-					return err
-				}
+			cfg, err := f.config(configPath)
+			if err != nil {
+				return err
 			}
-			f.apply(&cfg)
 			if err := cfg.Validate(); err != nil {
 				return fmt.Errorf("invalid configuration:\n%w", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
+	"github.com/airlock-hub/airlock/client"
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 )
 
@@ -32,22 +33,19 @@ only its hash. It expires after --ttl (default 10m, at most 24h).`,
 			if agent == "" {
 				return fmt.Errorf("--agent is required")
 			}
-			c, err := cf.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Admin.CreateToken(cmd.Context(), connect.NewRequest(&airlockv1.CreateTokenRequest{
-				Agent: agent, TtlSeconds: int64(ttl / time.Second),
-			}))
-			if err != nil {
-				return err
-			}
-			exp := resp.Msg.GetExpiresAt().AsTime()
-			out := map[string]any{"token": resp.Msg.GetToken(), "expires_at": exp, "agent": agent}
-			return a.emit(out, func(w io.Writer) error {
-				_, err := fmt.Fprintln(w, resp.Msg.GetToken())
-				return err
+			return cf.with(cmd.Context(), func(c *client.Client) error {
+				resp, err := c.Admin.CreateToken(cmd.Context(), connect.NewRequest(&airlockv1.CreateTokenRequest{
+					Agent: agent, TtlSeconds: int64(ttl / time.Second),
+				}))
+				if err != nil {
+					return err
+				}
+				exp := resp.Msg.GetExpiresAt().AsTime()
+				out := map[string]any{"token": resp.Msg.GetToken(), "expires_at": exp, "agent": agent}
+				return a.emit(out, func(w io.Writer) error {
+					_, err := fmt.Fprintln(w, resp.Msg.GetToken())
+					return err
+				})
 			})
 		},
 	}

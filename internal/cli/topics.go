@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,18 +45,16 @@ func (a *app) topicCreate() *cobra.Command {
 		Short:   "Create a topic (administrators)",
 		Example: `  airlock topic create orders --segment finance`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				t, err := c.CreateTopic(cmd.Context(), args[0], segment)
-				if err != nil {
-					return err
-				}
-				return a.emit(toTopicJSON(t), func(w io.Writer) error {
-					_, err := fmt.Fprintf(w, "created topic %s in segment %s\n", t.Name, t.Segment)
-					return err
-				})
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			t, err := c.CreateTopic(ctx, args[0], segment)
+			if err != nil {
+				return err
+			}
+			return a.emit(toTopicJSON(t), func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "created topic %s in segment %s\n", t.Name, t.Segment)
+				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&segment, "segment", "default", "policy segment of the topic")
@@ -69,23 +67,16 @@ func (a *app) topicList() *cobra.Command {
 		Use:   "list",
 		Short: "List topics (administrators)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
-				ts, err := c.ListTopics(cmd.Context())
-				if err != nil {
-					return err
-				}
-				out := make([]topicJSON, 0, len(ts))
-				rows := make([][]string, 0, len(ts))
-				for _, t := range ts {
-					out = append(out, toTopicJSON(t))
-					rows = append(rows, []string{t.Name, t.Segment, t.Created.Local().Format(time.RFC3339), shortID(c, t.CreatedBy)})
-				}
-				return a.emit(out, func(w io.Writer) error {
-					return printTable(w, []string{"NAME", "SEGMENT", "CREATED", "CREATED BY"}, rows)
-				})
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			ts, err := c.ListTopics(ctx)
+			if err != nil {
+				return err
+			}
+			header := []string{"NAME", "SEGMENT", "CREATED", "CREATED BY"}
+			return emitTable(a, header, ts, func(t client.Topic) (topicJSON, []string) {
+				return toTopicJSON(t), []string{t.Name, t.Segment, t.Created.Local().Format(time.RFC3339), shortID(c, t.CreatedBy)}
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -99,9 +90,7 @@ type publishJSON struct {
 
 func (a *app) publishCommand() *cobra.Command {
 	var cf connFlags
-	var o client.SendOptions
-	var headers []string
-	var body, file string
+	var mf messageFlags
 	cmd := &cobra.Command{
 		Use:   "publish TOPIC [--subject S] (--body TEXT | --file F | stdin)",
 		Short: "Publish a signed message to every subscription of a topic",
@@ -113,18 +102,11 @@ Prints the message ID. The body is read as for airlock send.`,
   airlock publish orders --content-type application/json --file order.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			bodySet := cmd.Flags().Changed("body")
-			if o.Body, err = readBody(cmd.InOrStdin(), body, bodySet, file); err != nil {
+			o, err := mf.options(cmd)
+			if err != nil {
 				return err
 			}
-			if bodySet && !cmd.Flags().Changed("content-type") {
-				o.ContentType = "text/plain; charset=utf-8"
-			}
-			if o.Headers, err = parseHeaders(headers); err != nil {
-				return err
-			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				id, n, err := c.Publish(cmd.Context(), args[0], o)
 				if err != nil {
 					return err
@@ -140,16 +122,7 @@ Prints the message ID. The body is read as for airlock send.`,
 		},
 	}
 	cf.register(cmd)
-	f := cmd.Flags()
-	f.StringVar(&o.Subject, "subject", "", "subject line")
-	f.StringVar(&o.ContentType, "content-type", "", "media type of the body, e.g. application/json")
-	f.StringVar(&o.Thread, "thread", "", "ID of the thread's first message")
-	f.StringVar(&o.ReplyTo, "reply-to", "", "ID of the message this one answers")
-	f.StringArrayVar(&headers, "header", nil, "header KEY=VALUE (repeatable)")
-	f.StringVar(&o.IdempotencyKey, "idempotency-key", "", "retries with the same key within 24h return the first message ID")
-	f.StringVar(&body, "body", "", "message body text")
-	f.StringVar(&file, "file", "", "read the body from this file (- for stdin)")
-	cmd.MarkFlagsMutuallyExclusive("body", "file")
+	mf.register(cmd)
 	return cmd
 }
 
@@ -174,7 +147,7 @@ delivered again.`,
 			if err := waitArg(cmd, args[1:], &wait); err != nil {
 				return err
 			}
-			return withClient(cmd.Context(), &cf, func(c *client.Client) error {
+			return cf.with(cmd.Context(), func(c *client.Client) error {
 				if err := c.Subscribe(cmd.Context(), args[0], sub); err != nil {
 					return err
 				}
@@ -198,17 +171,7 @@ func (a *app) fetchSubscription(cmd *cobra.Command, c *client.Client, topic, sub
 	if verr != nil && !errors.Is(verr, client.ErrUnverified) {
 		return verr
 	}
-	out := make([]messageJSON, 0, len(ms))
-	rows := make([][]string, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, toMessageJSON(m))
-		rows = append(rows, []string{m.ID, shortID(c, m.From), printable(m.Subject, false),
-			m.Created.Local().Format(time.RFC3339), strconv.Itoa(m.Attempt)})
-	}
-	err := a.emit(out, func(w io.Writer) error {
-		return printTable(w, []string{"ID", "FROM", "SUBJECT", "CREATED", "ATTEMPT"}, rows)
-	})
-	if err != nil {
+	if err := a.printMessages(c, ms); err != nil {
 		return err
 	}
 	if ack && len(ms) > 0 {

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/airlock-hub/airlock/client"
 )
 
 func (a *app) whoamiCommand() *cobra.Command {
@@ -15,13 +18,8 @@ func (a *app) whoamiCommand() *cobra.Command {
 		Use:   "whoami",
 		Short: "Ask the hub who this identity is, and when its certificate expires",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			me, err := c.WhoAmI(cmd.Context())
+		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
+			me, err := c.WhoAmI(ctx)
 			if err != nil {
 				return err
 			}
@@ -33,7 +31,7 @@ func (a *app) whoamiCommand() *cobra.Command {
 					time.Until(exp).Round(time.Second))
 				return err
 			})
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
