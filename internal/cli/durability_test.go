@@ -119,7 +119,8 @@ func sendUntilKilled(t *testing.T, c *client.Client, hub *devHub, workers, confi
 			for i := 0; ctx.Err() == nil; i++ {
 				sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
 				id, _, err := c.Send(sctx, client.SendOptions{To: "a2", Subject: fmt.Sprintf("w%d-%d", w, i),
-					ContentType: "text/plain; charset=utf-8", Body: []byte("durable " + strings.Repeat("x", 200))})
+					ContentType: "text/plain; charset=utf-8", Body: []byte(fmt.Sprintf("Durability check %d from worker %d: the nightly order batch was processed and archived. "+
+						"Nothing else to report, see you tomorrow.", i, w))})
 				scancel()
 				mu.Lock()
 				if err != nil {

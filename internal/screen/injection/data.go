@@ -54,6 +54,14 @@ var (
 	ownPositives string
 	//go:embed testdata/benign_heldout.txt
 	ownBenignHeldout string
+	//go:embed testdata/email_sentences.txt
+	ownEmailSentences string
+	//go:embed testdata/task_positives.txt
+	ownTaskPositives string
+	//go:embed testdata/benign_triggers.txt
+	ownBenignTriggers string
+	//go:embed testdata/emails.txt
+	ownEmails string
 )
 
 // BenignHeldout returns the repository's benign trigger-word texts that no
@@ -85,6 +93,12 @@ var ErrNoData = errors.New("training data not found")
 //   - every fourth of the repository's own positives and hard negatives;
 //     the held-out hard negatives and testdata/benign_heldout.txt form the
 //     benign trigger-word set.
+//
+// The files written only for training (e-mails, e-mail sentences, task
+// positives, more trigger-word negatives) are never held out. Into every
+// training e-mail go the training attacks, random task positives and
+// random e-mail sentences (see insertVaried), so that what is learned is
+// which sentences in mail are tasks for the model reading it.
 //
 // Without holdout, everything is used for training (the shipped model).
 func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
@@ -123,6 +137,7 @@ func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
 		return train, val
 	}
 	emTrain, emVal := split(emails, 5, 4)
+	emTrain = append(emTrain, lines(ownEmails)...) // never held out
 	hardTrain, hardVal := split(hard, 4, 3)
 	posTrain, posVal := split(pos, 4, 3)
 	atkTrain, atkVal := splitCategories(textAtk, holdout)
@@ -146,14 +161,22 @@ func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
 	}
 	add(&ds.Train, "own", 1, posTrain...)
 	add(&ds.Train, "own", 0, hardTrain...)
+	add(&ds.Train, "own", 0, lines(ownBenignTriggers)...)
 	add(&ds.Train, "bipia-email", 0, emTrain...)
+	mailNeg, tasks := lines(ownEmailSentences), lines(ownTaskPositives)
 	for _, em := range emTrain {
 		for _, a := range atkTrain {
-			add(&ds.Train, "bipia", 1, snippet(insert(em, a, rng.IntN(3)), a))
+			add(&ds.Train, "bipia", 1, snippet(insertVaried(rng, em, a), a))
 		}
 		for range 12 {
 			h := hardTrain[rng.IntN(len(hardTrain))]
-			add(&ds.Train, "bipia-email", 0, snippet(insert(em, h, rng.IntN(3)), h))
+			add(&ds.Train, "bipia-email", 0, snippet(insertVaried(rng, em, h), h))
+		}
+		for range 32 {
+			a := tasks[rng.IntN(len(tasks))]
+			add(&ds.Train, "own-mail", 1, snippet(insertVaried(rng, em, a), a))
+			h := mailNeg[rng.IntN(len(mailNeg))]
+			add(&ds.Train, "own-mail", 0, snippet(insertVaried(rng, em, h), h))
 		}
 	}
 	for range 150 { // encoded noise in ordinary mail is not an attack
@@ -161,6 +184,9 @@ func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
 		add(&ds.Train, "bipia-email", 0, snippet(insert(em, noise(rng), rng.IntN(3)), ""))
 	}
 	if holdout {
+		// the validation split draws from its own generator, so changes
+		// to how training examples are generated do not move it
+		rng := rand.New(rand.NewPCG(seed, seed^0x7a11))
 		add(&ds.Val, "own", 1, posVal...)
 		add(&ds.Val, "bipia-email", 0, emVal...)
 		for _, em := range emVal {
@@ -184,9 +210,10 @@ func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
 // the few negatives.
 var groupWeight = map[string][2]float64{ // [negative, positive]
 	"deepset":     {1, 1},
-	"own":         {1.5, 0.6},
+	"own":         {3.5, 0.6},
 	"bipia-email": {1.5, 0},
 	"bipia":       {0, 1.2},
+	"own-mail":    {1.5, 1},
 }
 
 func weigh(xs []Example) {
@@ -253,6 +280,37 @@ func insert(email, attack string, where int) string {
 		mid += i
 	}
 	return email[:mid] + " " + attack + " " + email[mid:]
+}
+
+// glue is how an inserted sentence is joined to the e-mail around it;
+// positives and negatives are inserted with the same glue, so the way a
+// sentence is inserted is not itself a signal.
+var glue = [][2]string{
+	{" ", " "}, {"\n", "\n"}, {"\n\n", "\n\n"}, {" (", ") "},
+	{"\nP.S. ", ""}, {" - ", " - "}, {"\n> ", "\n"}, {". ", ". "},
+}
+
+// insertVaried puts part into email at a random position (start, end,
+// a sentence boundary or a random word boundary) with random glue.
+func insertVaried(rng *rand.Rand, email, part string) string {
+	g := glue[rng.IntN(len(glue))]
+	switch rng.IntN(4) {
+	case 0:
+		return strings.TrimLeft(g[0], " .-") + part + g[1] + email
+	case 1:
+		return email + g[0] + part + strings.TrimRight(g[1], " -")
+	}
+	at := rng.IntN(len(email) + 1)
+	sep := " "
+	if rng.IntN(2) == 0 {
+		sep = ". "
+	}
+	if i := strings.Index(email[at:], sep); i >= 0 {
+		at += i + len(sep)
+	} else {
+		at = len(email)
+	}
+	return email[:at] + g[0] + part + g[1] + email[at:]
 }
 
 // snippet cuts a window-sized piece of text around part, as the detector

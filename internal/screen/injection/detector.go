@@ -140,7 +140,11 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 	sc.hits = heuristics(sc.hits[:0], sc.toks, ns)
 	for _, h := range sc.hits {
 		a, b := mapSpan(h.start, h.end)
-		sc.found = append(sc.found, found{h.cat, h.weight, a, b})
+		wt := h.weight
+		if quoted(ns, h.start, h.end) {
+			wt = min(wt, quotedRule)
+		}
+		sc.found = append(sc.found, found{h.cat, wt, a, b})
 	}
 	p, a, b := d.model.best(sc, ns)
 	a, b = mapSpan(a, b)
@@ -227,6 +231,37 @@ func evidence(w, p float64) float64 {
 }
 
 const strongRule = 0.6
+
+// quotedRule caps the weight of a hit that sits inside double quotes on
+// its line ("examples like \"ignore previous instructions\""): quoting
+// an attack is how people discuss one, so such a hit only amplifies the
+// model instead of counting on its own.
+const quotedRule = 0.5
+
+// quoteReach bounds how far quoted looks for the quotes, so checking
+// every hit stays linear.
+const quoteReach = 160
+
+// quoted reports whether s[a:b] is enclosed in double quotes on its line:
+// an odd number of quotes between the line start and a, and a quote
+// between b and the line end (both within quoteReach bytes).
+func quoted(s []byte, a, b int) bool {
+	n := 0
+	for i := a - 1; i >= max(0, a-quoteReach) && s[i] != '\n'; i-- {
+		if s[i] == '"' {
+			n++
+		}
+	}
+	if n%2 == 0 {
+		return false
+	}
+	for i := b; i < min(len(s), b+quoteReach) && s[i] != '\n'; i++ {
+		if s[i] == '"' {
+			return true
+		}
+	}
+	return false
+}
 
 func span(text []byte, a, b int) screen.Span {
 	a, b = max(0, min(a, len(text))), max(0, min(b, len(text)))

@@ -15,6 +15,10 @@ const (
 	// buried in a long benign email is not diluted by it.
 	window = 384
 	stride = 96
+
+	// docMin is the length from which a text counts as a document for
+	// the structural features (see words).
+	docMin = 160
 )
 
 const (
@@ -56,11 +60,38 @@ func features(dst []feature, s []byte) []feature {
 	return words(dst, s)
 }
 
-// words appends word unigram and bigram features.
+// words appends word unigram and bigram features, and structural ones:
+// the first word and first two words of each sentence (so an imperative
+// "translate …" or a question "what is …" that starts a sentence is a
+// feature of its own, whatever precedes it), the first word again when it
+// starts a line, and the first word paired with the sentence's closing
+// question mark. The structural features of a document (docMin bytes or
+// more) are hashed apart from those of a short text: "what is the capital
+// of brazil?" alone is a user's question, inside an e-mail it is a task
+// slipped to the model that reads the e-mail.
 func words(dst []feature, s []byte) []feature {
-	var prev uint32
+	var salt uint32
+	if len(s) >= docMin {
+		salt = 16
+	}
+	var prev, first uint32
+	sent, line, nth := true, true, 0
 	for i := 0; i < len(s); {
-		if !wordByte(s[i]) {
+		c := s[i]
+		if !wordByte(c) {
+			switch c {
+			case '\n', '|':
+				sent, line = true, true
+			case '.', '!', ':', ';', '?':
+				// "example.com" and "1,250.00" do not end a sentence
+				if i+1 < len(s) && wordByte(s[i+1]) {
+					break
+				}
+				if c == '?' && first != 0 {
+					dst = append(dst, feature{mix(first, 11+salt), int32(i)})
+				}
+				sent = true
+			}
 			i++
 			continue
 		}
@@ -69,12 +100,38 @@ func words(dst []feature, s []byte) []feature {
 		for ; j < len(s) && wordByte(s[j]); j++ {
 			h = (h ^ uint32(s[j])) * fnvPrime
 		}
-		dst = append(dst, feature{mix(h, 7), int32(j - 1)})
+		end := int32(j - 1)
+		dst = append(dst, feature{mix(h, 7), end})
 		if prev != 0 {
-			dst = append(dst, feature{mix(prev*31+h, 8), int32(j - 1)})
+			dst = append(dst, feature{mix(prev*31+h, 8), end})
 		}
+		switch {
+		case sent:
+			first, nth = h, 1
+			dst = structural(dst, mix(h, 9+salt), end)
+			if line {
+				dst = append(dst, feature{mix(h, 12+salt), end})
+			}
+		case nth == 1:
+			nth = 2
+			dst = structural(dst, mix(first*31+h, 10+salt), end)
+		}
+		sent, line = false, false
 		prev = h
 		i = j
+	}
+	return dst
+}
+
+// structRepeat is how many times a sentence-start feature is counted: a
+// sentence has one of them against dozens of n-grams, and counting it
+// more often lets the model weigh where a sentence starts, not only what
+// it says.
+const structRepeat = 3
+
+func structural(dst []feature, h uint32, end int32) []feature {
+	for range structRepeat {
+		dst = append(dst, feature{h, end})
 	}
 	return dst
 }

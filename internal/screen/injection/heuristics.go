@@ -79,7 +79,8 @@ var rules = []rule{
 	{"du-bist-jetzt", CatJailbreak, 0.65, []step{w("du", 0), w("bist", 1), c(cNow, 2)}},
 	{"pretend-you", CatJailbreak, 0.5, []step{c(cPretend, 0), c(cYou, 3)}},
 	{"act-as", CatJailbreak, 0.35, []step{w("act", 0), w("as", 1)}},
-	{"jailbreak-word", CatJailbreak, 0.6, []step{c(cJail, 0)}},
+	{"jailbreak-word", CatJailbreak, 0.5, []step{c(cJail, 0)}}, // "dan" is also a name
+	{"jailbreak-mode", CatJailbreak, 0.7, []step{c(cJail, 0), w("mode", 1)}},
 	{"no-restrictions", CatJailbreak, 0.55, []step{c(cNo, 0), c(cLimits, 2)}},
 	{"developer-mode", CatJailbreak, 0.75, []step{w("developer", 0), w("mode", 1)}},
 	{"do-anything-now", CatJailbreak, 0.85, []step{w("do", 0), w("anything", 1), w("now", 1)}},

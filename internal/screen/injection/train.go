@@ -18,7 +18,7 @@ type TrainOptions struct {
 
 // DefaultTrainOptions are the options the shipped model was trained with.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{Seed: 1, Epochs: 6, Rate: 0.2, L2: 1e-6}
+	return TrainOptions{Seed: 1, Epochs: 10, Rate: 0.1, L2: 1e-6}
 }
 
 // instance is one training window: its features and label.
