@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spiffe/go-spiffe/v2/bundle/x509bundle"
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
 	"github.com/spiffe/go-spiffe/v2/svid/x509svid"
 
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
@@ -53,7 +54,7 @@ func (c *Client) verifyMine(d *airlockv1.Delivery) (Message, error) {
 	return m, nil
 }
 
-func verifyDelivery(bundle x509bundle.Source, d *airlockv1.Delivery) error {
+func verifyDelivery(c *Client, d *airlockv1.Delivery) error {
 	pe := d.GetEnvelope()
 	if pe == nil {
 		return errors.New("delivery has no envelope")
@@ -61,26 +62,46 @@ func verifyDelivery(bundle x509bundle.Source, d *airlockv1.Delivery) error {
 	if len(d.GetSenderChain()) == 0 {
 		return errors.New("delivery has no sender certificate")
 	}
-	chain := make([]*x509.Certificate, 0, len(d.GetSenderChain()))
-	for i, der := range d.GetSenderChain() {
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			return fmt.Errorf("sender certificate %d: %w", i, err)
-		}
-		chain = append(chain, cert)
-	}
 	at := time.Now()
 	if pe.GetCreatedAt() != nil {
 		at = pe.GetCreatedAt().AsTime()
 	}
-	id, _, err := x509svid.Verify(chain, bundle, x509svid.WithTime(at))
+	leaf, id, err := verifySenderChain(c, d.GetSenderChain(), at)
 	if err != nil {
-		return fmt.Errorf("sender certificate: %w", err)
+		return err
 	}
 	if id.String() != pe.GetSender() {
 		return fmt.Errorf("the sender certificate is for %s, not the envelope's sender", id)
 	}
-	return messaging.Verify(chain[0].PublicKey, envelopeOf(pe), d.GetSignature())
+	return messaging.Verify(leaf.PublicKey, envelopeOf(pe), d.GetSignature())
+}
+
+// verifySenderChain checks der (leaf first) against c's trust bundle at
+// time at and returns the leaf and its SPIFFE ID. A chain that verified
+// before against the same bundle, with at inside the window in which all
+// of their certificates are valid, is not verified again (see
+// verifiedChains).
+func verifySenderChain(c *Client, der [][]byte, at time.Time) (*x509.Certificate, spiffeid.ID, error) {
+	me := c.Current()
+	key := chainKey(me.ID.TrustDomain(), me.Bundle, der)
+	if v, ok := verifiedChains.get(key, at); ok {
+		return v.leaf, v.id, nil
+	}
+	chain := make([]*x509.Certificate, 0, len(der))
+	for i, b := range der {
+		cert, err := x509.ParseCertificate(b)
+		if err != nil {
+			return nil, spiffeid.ID{}, fmt.Errorf("sender certificate %d: %w", i, err)
+		}
+		chain = append(chain, cert)
+	}
+	bundle := x509bundle.FromX509Authorities(me.ID.TrustDomain(), me.Bundle)
+	id, _, err := x509svid.Verify(chain, bundle, x509svid.WithTime(at))
+	if err != nil {
+		return nil, spiffeid.ID{}, fmt.Errorf("sender certificate: %w", err)
+	}
+	verifiedChains.put(key, id, chain, me.Bundle)
+	return chain[0], id, nil
 }
 
 // envelopeOf converts the wire envelope to the one that is signed.

@@ -28,7 +28,15 @@ import (
 // Body and headers are sealed with the mailbox's key, and the message
 // commits together with its audit event (message.sent or message.held).
 // Rejected sends are audited as message.rejected.
+//
+// At most 64 sends are processed at once; others wait for a slot until ctx
+// ends, so that an overload of sends cannot starve Fetch and Ack.
 func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Recipient, e Envelope, sig []byte, idempotencyKey string) (Result, error) {
+	release, err := s.sendSlot(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("send message: %w", err)
+	}
+	defer release()
 	e.Sender, e.Recipient, e.Created = from.ID, to.ID, s.now()
 	mailbox, err := MailboxOf(to.Entity)
 	if err == nil {
@@ -51,9 +59,6 @@ func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Reci
 	m.Labels = labelsOf(res)
 	if res.Redacted != nil {
 		e.Body = res.Redacted
-	}
-	if r, ok, err := s.precheck(ctx, &m); err != nil || ok {
-		return r, s.rejected(ctx, a, from, to, e.ID, err)
 	}
 	if err := s.seal(ctx, mailbox, &m, e); err != nil {
 		return Result{}, fmt.Errorf("send message: seal: %w", err)
@@ -106,46 +111,36 @@ func (s *Service) newMessage(mailbox string, from Sender, e Envelope, sig []byte
 		Created: e.Created, State: state, VisibleAt: e.Created, Idempotency: key}
 }
 
-// precheck answers duplicates, replays and a full mailbox before the work
-// of sealing; commit checks again atomically. ok reports a duplicate.
-func (s *Service) precheck(ctx context.Context, m *store.Message) (r Result, ok bool, err error) {
-	err = s.Store.View(ctx, func(tx store.Tx) error {
-		r, ok, err = s.admit(tx, m)
-		return err
-	})
-	return r, ok, err
-}
-
-// admit returns the earlier message for m's idempotency key (ok), or an
-// error if m's ID is taken or the mailbox is over quota.
-func (s *Service) admit(tx store.Tx, m *store.Message) (Result, bool, error) {
-	if m.Idempotency != "" {
-		first, err := tx.MessageByIdempotency(m.Sender, m.Idempotency, m.Created.Add(-IdempotencyWindow))
-		if err == nil {
-			return Result{ID: first.ID, State: first.State, Duplicate: true}, true, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return Result{}, false, err
-		}
+// idempotent returns the earlier message for m's idempotency key, if any.
+func idempotent(tx store.Tx, m *store.Message) (Result, bool, error) {
+	if m.Idempotency == "" {
+		return Result{}, false, nil
 	}
-	if _, err := tx.Message(m.ID); err == nil {
-		return Result{}, false, fmt.Errorf("%w: message ID %s was already used", ErrDuplicate, m.ID)
-	} else if !errors.Is(err, store.ErrNotFound) {
+	first, err := tx.MessageByIdempotency(m.Sender, m.Idempotency, m.Created.Add(-IdempotencyWindow))
+	if err == nil {
+		return Result{ID: first.ID, State: first.State, Duplicate: true}, true, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
 		return Result{}, false, err
-	}
-	u, err := tx.Usage(m.Mailbox)
-	if err != nil {
-		return Result{}, false, err
-	}
-	maxN, maxB := orDefault(s.QuotaMessages, DefaultQuotaMessages), orDefault(s.QuotaBytes, DefaultQuotaBytes)
-	if u.Messages+1 > maxN || u.Bytes+m.Size > maxB {
-		return Result{}, false, fmt.Errorf("%w: %s holds %d messages (%d bytes); the limit is %d messages (%d bytes) until the recipient acknowledges some",
-			ErrQuota, m.Mailbox, u.Messages, u.Bytes, maxN, maxB)
 	}
 	return Result{}, false, nil
 }
 
-// commit stores m with its audit event, unless admit finds it a duplicate.
+// checkMailboxQuota fails with ErrQuota if m's mailbox, which already holds m
+// (put in the same transaction), is over quota.
+func (s *Service) checkMailboxQuota(tx store.Tx, m *store.Message) error {
+	u, err := tx.Usage(m.Mailbox)
+	if err != nil {
+		return err
+	}
+	maxN, maxB := orDefault(s.QuotaMessages, DefaultQuotaMessages), orDefault(s.QuotaBytes, DefaultQuotaBytes)
+	if u.Messages > maxN || u.Bytes > maxB {
+		return fmt.Errorf("%w: %s holds %d messages (%d bytes); the limit is %d messages (%d bytes) until the recipient acknowledges some",
+			ErrQuota, m.Mailbox, u.Messages-1, u.Bytes-m.Size, maxN, maxB)
+	}
+	return nil
+}
+
 // heldBy describes an approval-gated send, for its access request.
 type heldBy struct {
 	from, to policy.Entity
@@ -153,18 +148,27 @@ type heldBy struct {
 	ref      string // policy.OperationPrefix or QuarantinePrefix
 }
 
+// commit stores m with its audit event, unless m's idempotency key makes
+// it a duplicate. A taken message ID (ErrDuplicate) and a full mailbox
+// (ErrQuota) fail it, and the Update rolls the message back. These checks
+// run only here, atomically with the write, not also in a read transaction
+// before sealing: rejections are rare, and checking twice cost every send
+// a read transaction and a lookup.
 func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, reasons []string, hold *heldBy) (Result, error) {
 	var r Result
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		var dup bool
 		var err error
-		if r, dup, err = s.admit(tx, m); err != nil || dup {
+		if r, dup, err = idempotent(tx, m); err != nil || dup {
 			return err
 		}
 		if _, err := tx.PutMessage(*m); err != nil {
 			if errors.Is(err, store.ErrExists) {
 				return fmt.Errorf("%w: message ID %s was already used", ErrDuplicate, m.ID)
 			}
+			return err
+		}
+		if err := s.checkMailboxQuota(tx, m); err != nil {
 			return err
 		}
 		typ := map[store.MessageState]string{store.MessageHeld: "message.held",
@@ -183,6 +187,18 @@ func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, 
 		return err
 	})
 	return r, err
+}
+
+// sendSlot waits for one of maxPendingSends slots, or for ctx to end, and
+// returns the function that frees it.
+func (s *Service) sendSlot(ctx context.Context) (func(), error) {
+	s.initSlots.Do(func() { s.sendSlots = make(chan struct{}, maxPendingSends) })
+	select {
+	case s.sendSlots <- struct{}{}:
+		return func() { <-s.sendSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Holder files the access request that releases a held message;

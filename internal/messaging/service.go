@@ -25,6 +25,12 @@ const (
 	// MaxBatch bounds the messages of one Fetch, Ack or Requeue.
 	MaxBatch     = 1000
 	defaultFetch = 16
+	// maxPendingSends bounds the Sends in progress (signature check,
+	// screening, authorization, sealing, store Update); more wait for a
+	// slot. The store runs Updates in arrival order and the CPU is shared,
+	// so without a bound an overload of sends queues every Fetch and Ack
+	// behind thousands of them, receivers starve and the backlog grows.
+	maxPendingSends = 64
 )
 
 // Policy actions messaging authorizes.
@@ -78,6 +84,8 @@ type Service struct {
 	Now          func() time.Time
 
 	initNotifier sync.Once
+	initSlots    sync.Once
+	sendSlots    chan struct{} // see maxPendingSends
 }
 
 func (s *Service) now() time.Time {

@@ -298,8 +298,17 @@ func TestQuota(t *testing.T) {
 	h.svc.QuotaMessages, h.svc.QuotaBytes = 2, 1000
 	a1, a2 := h.agent("a1"), h.agent("a2")
 	ids := []string{h.mustSend(a1, a2, "1"), h.mustSend(a1, a2, "2")}
-	if _, err := h.send(a1, a2, "3"); !errors.Is(err, ErrQuota) {
+	_, err := h.send(a1, a2, "3")
+	if !errors.Is(err, ErrQuota) {
 		t.Fatalf("send over message quota = %v, want ErrQuota", err)
+	}
+	if !strings.Contains(err.Error(), "holds 2 messages") {
+		t.Errorf("quota error %q does not say the mailbox holds 2 messages", err)
+	}
+	// The refused message was rolled back with its Update: only two are there.
+	ds, err := h.svc.Fetch(context.Background(), a2.actor(), a2.mailbox(), 10, 0)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("fetch after a refused send: %d deliveries, err %v; want 2", len(ds), err)
 	}
 	if _, err := h.svc.Ack(context.Background(), a2.actor(), a2.mailbox(), ids); err != nil {
 		t.Fatal(err)
@@ -543,4 +552,37 @@ func deliveryIDs(ds []Delivery) []string {
 		out[i] = fmt.Sprintf("%s#%d", d.Envelope.ID, d.Attempt)
 	}
 	return out
+}
+
+// TestSendWaitsForSlot: at most maxPendingSends sends are in progress at
+// once; another waits for a slot, gives up when its context
+// ends without storing anything, and goes through once a slot is free.
+func TestSendWaitsForSlot(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	var releases []func()
+	for range maxPendingSends {
+		release, err := h.svc.sendSlot(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	e := h.envelope(a1, a2, "waits")
+	if _, err := h.svc.Send(ctx, a1.actor(), a1.sender(), a2.recipient(), e, h.sign(a1, e), ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("send with every slot taken = %v, want context.DeadlineExceeded", err)
+	}
+	if ds := h.fetch(a2, 10); len(ds) != 0 {
+		t.Fatalf("a send that got no slot stored %d messages", len(ds))
+	}
+	releases[0]()
+	h.mustSend(a1, a2, "after a slot was freed")
+	if ds := h.fetch(a2, 10); len(ds) != 1 {
+		t.Errorf("fetched %d messages, want 1", len(ds))
+	}
+	for _, release := range releases[1:] {
+		release()
+	}
 }
