@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"connectrpc.com/connect"
@@ -25,6 +26,8 @@ type Mailboxes interface {
 	Rewrap(ctx context.Context, mailbox string, progress func(done, total int)) (int, int, error)
 	Shred(ctx context.Context, a policy.Actor, mailbox string) error
 	Count(ctx context.Context, mailbox string) (int64, error)
+	// Record appends an audit event in its own transaction.
+	Record(ctx context.Context, e store.Event) error
 }
 
 // keysHandler implements KeysService. Keys belong to agents, so managing
@@ -88,8 +91,14 @@ func (h keysHandler) RotateKeys(ctx context.Context, req *connect.Request[airloc
 	}
 	out := &airlockv1.RotateKeysResponse{}
 	for _, o := range owners {
-		if _, err := h.ring.Rotate(ctx, o); err != nil && !errors.Is(err, keys.ErrNoKeyset) && !errors.Is(err, keys.ErrShredded) {
+		id, err := h.ring.Rotate(ctx, o)
+		if err != nil && !errors.Is(err, keys.ErrNoKeyset) && !errors.Is(err, keys.ErrShredded) {
 			return nil, err
+		}
+		if err == nil {
+			if err := h.audit(ctx, "keys.rotated", o, fmt.Sprintf("new primary key %d", id)); err != nil {
+				return nil, err
+			}
 		}
 		ki, err := h.info(ctx, o)
 		if err != nil {
@@ -146,7 +155,17 @@ func (h keysHandler) Rewrap(ctx context.Context, req *connect.Request[airlockv1.
 		}
 		done, total = done+n, total+n
 	}
+	if err := h.audit(ctx, "keys.rewrapped", fmt.Sprintf("%d keysets", len(owners)), fmt.Sprintf("%d messages", done)); err != nil {
+		return err
+	}
 	return stream.Send(&airlockv1.RewrapResponse{Done: done, Total: total, Finished: true})
+}
+
+// audit records a key-management action; an unaudited change is an error.
+func (h keysHandler) audit(ctx context.Context, typ, target, detail string) error {
+	a := policyActor(ctx)
+	return h.boxes.Record(ctx, store.Event{Time: time.Now(), Type: typ, Outcome: store.OutcomeSuccess,
+		Actor: a.ID, RequestID: a.RequestID, Target: target, Detail: detail, Reasons: reasonsFrom(ctx)})
 }
 
 // deleteAgent revokes an agent for good and, with shred, destroys its

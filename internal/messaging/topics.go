@@ -307,7 +307,7 @@ func (s *Service) Publish(ctx context.Context, a policy.Actor, from Sender, topi
 	}
 	labels := labelsOf(res)
 	record := s.newMessage(topicOwnerPrefix+topic, from, e, sig, idempotencyKey, store.MessageAcked)
-	record.Size = 0 // the body is in the copies
+	record.Size = 0        // the body is in the copies
 	record.Labels = labels // every copy carries them
 	p, subs, err := s.publish(ctx, a, &record, e, d.Reasons)
 	if err != nil {

@@ -6,8 +6,8 @@ import (
 
 	"connectrpc.com/connect"
 
-	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/client"
+	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/internal/policy"
 )
 

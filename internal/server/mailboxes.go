@@ -11,8 +11,9 @@ import (
 
 // mailboxes adapts the messaging service and the store to api.Mailboxes.
 type mailboxes struct {
-	msg *messaging.Service
-	st  store.Store
+	msg  *messaging.Service
+	st   store.Store
+	node string
 }
 
 var _ api.Mailboxes = mailboxes{}
@@ -34,4 +35,13 @@ func (m mailboxes) Count(ctx context.Context, mailbox string) (int64, error) {
 		return err
 	})
 	return u.Messages, err
+}
+
+// Record appends an audit event in its own transaction.
+func (m mailboxes) Record(ctx context.Context, e store.Event) error {
+	e.Node = m.node
+	return m.st.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.AppendEvent(e)
+		return err
+	})
 }

@@ -12,8 +12,8 @@ import (
 
 	"connectrpc.com/connect"
 
-	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/client"
+	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/internal/server"
 )
 
@@ -79,6 +79,10 @@ func TestMessagingDoneWhen(t *testing.T) {
 	}
 	if _, err := h.admin.Keys.RotateKeys(ctx, connect.NewRequest(&airlockv1.RotateKeysRequest{All: true})); err != nil {
 		t.Fatalf("rotate: %v", err)
+	}
+	rot, err := h.admin.Audit.ListEvents(ctx, connect.NewRequest(&airlockv1.ListEventsRequest{Type: "keys.rotated"}))
+	if err != nil || len(rot.Msg.GetEvents()) == 0 || rot.Msg.GetEvents()[0].GetActor() != "spiffe://airlock.local/human/admin" {
+		t.Fatalf("key rotation is not audited: %+v %v", rot, err)
 	}
 	newID, _, err := a1.Send(ctx, client.SendOptions{To: "a2", Subject: "new", Body: []byte("after rotation")})
 	if err != nil {

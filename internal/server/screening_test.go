@@ -12,8 +12,8 @@ import (
 
 	"connectrpc.com/connect"
 
-	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/client"
+	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 )
 
 const invoice = `Hello accounts team,

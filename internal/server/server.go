@@ -157,7 +157,7 @@ func (s *Server) serve() error {
 	opts := api.Options{
 		Identities: s.hub.Identities, Auth: auth, Log: s.Log.With("component", "api"), Node: s.Config.Node,
 		Audit: &auditLog{st: s.hub.Store, signer: s.hub.Signer, cp: cp}, Policy: s.hub.Policy,
-		Messaging: s.hub.Messaging, Topics: s.hub.Messaging, Mailboxes: mailboxes{msg: s.hub.Messaging, st: s.hub.Store},
+		Messaging: s.hub.Messaging, Topics: s.hub.Messaging, Mailboxes: mailboxes{msg: s.hub.Messaging, st: s.hub.Store, node: s.Config.Node},
 		Keyring: s.hub.Keys, Schemas: s.hub.Schemas, TrustDomain: ca.TrustDomain(),
 		Metrics: api.NewMetrics(reg), MaxRequestBytes: s.Config.MaxRequestBytes, APIAddress: s.advertise(),
 	}
