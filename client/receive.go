@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
+	"github.com/airlock-hub/airlock/internal/messaging"
 )
 
 // Receive streams the messages of this client's mailbox to handler, one at
@@ -29,10 +30,48 @@ import (
 // dead-letter queue. When the stream drops, Receive reconnects with
 // exponential backoff and resumes: unacknowledged messages come again.
 func (c *Client) Receive(ctx context.Context, handler func(context.Context, Message) error) error {
+	return c.receive(ctx, receiver{
+		open: func(ctx context.Context) (*connect.ServerStreamForClient[airlockv1.ReceiveResponse], error) {
+			return c.Messaging.Receive(ctx, connect.NewRequest(&airlockv1.ReceiveRequest{}))
+		},
+		verify: c.verifyMine,
+		ack: func(ctx context.Context, id string) error {
+			_, err := c.Ack(ctx, id)
+			return err
+		},
+	}, handler)
+}
+
+// ReceiveSubscription is Receive for one of this client's topic
+// subscriptions, with the same at-least-once delivery: a message is
+// acknowledged only after handler returns nil for it.
+func (c *Client) ReceiveSubscription(ctx context.Context, topic, subscription string, handler func(context.Context, Message) error) error {
+	return c.receive(ctx, receiver{
+		open: func(ctx context.Context) (*connect.ServerStreamForClient[airlockv1.ReceiveResponse], error) {
+			return c.Topics.Receive(ctx, connect.NewRequest(&airlockv1.ReceiveSubscriptionRequest{Topic: topic, Subscription: subscription}))
+		},
+		verify: func(d *airlockv1.Delivery) (Message, error) { return c.verifyFor(d, messaging.TopicRecipient(topic)) },
+		ack: func(ctx context.Context, id string) error {
+			_, err := c.AckSubscription(ctx, topic, subscription, id)
+			return err
+		},
+	}, handler)
+}
+
+// receiver is what differs between receiving a mailbox and a subscription.
+type receiver struct {
+	open   func(context.Context) (*connect.ServerStreamForClient[airlockv1.ReceiveResponse], error)
+	verify func(*airlockv1.Delivery) (Message, error)
+	ack    func(context.Context, string) error
+}
+
+// receive runs streams opened by r until ctx ends or the hub refuses for
+// good, reconnecting with backoff.
+func (c *Client) receive(ctx context.Context, r receiver, handler func(context.Context, Message) error) error {
 	log := c.opts.Log.With("component", "messaging")
 	var b backoff
 	for {
-		got, err := c.receiveStream(ctx, handler)
+		got, err := c.receiveStream(ctx, r, handler)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -56,23 +95,23 @@ func (c *Client) Receive(ctx context.Context, handler func(context.Context, Mess
 
 // receiveStream handles the messages of one stream until it ends, and
 // reports whether any arrived.
-func (c *Client) receiveStream(ctx context.Context, handler func(context.Context, Message) error) (got bool, err error) {
-	stream, err := c.Messaging.Receive(ctx, connect.NewRequest(&airlockv1.ReceiveRequest{}))
+func (c *Client) receiveStream(ctx context.Context, r receiver, handler func(context.Context, Message) error) (got bool, err error) {
+	stream, err := r.open(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer stream.Close()
 	for stream.Receive() {
 		got = true
-		c.handle(ctx, stream.Msg().GetDelivery(), handler)
+		c.handle(ctx, r, stream.Msg().GetDelivery(), handler)
 	}
 	return got, stream.Err()
 }
 
 // handle verifies d, passes it to handler and acks it if handler succeeds.
-func (c *Client) handle(ctx context.Context, d *airlockv1.Delivery, handler func(context.Context, Message) error) {
+func (c *Client) handle(ctx context.Context, r receiver, d *airlockv1.Delivery, handler func(context.Context, Message) error) {
 	log := c.opts.Log.With("component", "messaging")
-	m, err := c.verifyMine(d)
+	m, err := r.verify(d)
 	if err != nil {
 		log.Warn("dropped a message that does not verify; it is not acknowledged", "error", err)
 		return
@@ -86,7 +125,7 @@ func (c *Client) handle(ctx context.Context, d *airlockv1.Delivery, handler func
 	// a shutdown does not cause a needless redelivery.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, err := c.Ack(actx, m.ID); err != nil {
+	if err := r.ack(actx, m.ID); err != nil {
 		log.Warn("ack failed; the hub will deliver the message again after its lease", "id", m.ID, "error", err)
 	}
 }

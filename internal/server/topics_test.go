@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -98,5 +99,38 @@ func TestTopics(t *testing.T) {
 	}
 	if again2, err := s2.FetchSubscription(ctx, "orders", "audit", 10, 0); err != nil || len(again2) != 0 {
 		t.Fatalf("audit after acking all: %q, %v; want none", subjects(again2), err)
+	}
+}
+
+// TestReceiveSubscription: the push stream of a subscription delivers
+// verified messages and acks them after the handler, so nothing comes back.
+func TestReceiveSubscription(t *testing.T) {
+	h := startHub(t, "", func(c *server.Config) { c.Messaging.Lease = time.Second })
+	ctx := context.Background()
+	pub, sub := h.agent(t, "pub"), h.agent(t, "sub")
+	if _, err := h.admin.CreateTopic(ctx, "news", "default"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Subscribe(ctx, "news", "feed"); err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := pub.Publish(ctx, "news", client.SendOptions{Subject: "hello", Body: []byte("read all about it")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var got client.Message
+	err = sub.ReceiveSubscription(rctx, "news", "feed", func(_ context.Context, m client.Message) error {
+		got = m
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || got.ID != id || !got.Verified || string(got.Body) != "read all about it" {
+		t.Fatalf("receive subscription: %v, got %+v", err, got)
+	}
+	time.Sleep(1500 * time.Millisecond) // past the lease: an unacked message would be back
+	if again, err := sub.FetchSubscription(ctx, "news", "feed", 10, 0); err != nil || len(again) != 0 {
+		t.Fatalf("after the handler succeeded: %d messages (%v), want none", len(again), err)
 	}
 }
