@@ -31,7 +31,7 @@ func (a *app) keysCommand() *cobra.Command {
 		Long: `Each agent's stored messages are sealed with its own keyset, wrapped by the
 hub's key-encryption key. Rotation adds a new primary key (old messages stay
 readable); rewrap re-seals stored messages under the newest keys. Needs the
-ManageKeys permission.`,
+ManageAgents permission on the hub (keys belong to agents).`,
 	}
 	cmd.AddCommand(a.keysRotate(), a.keysStatus(), a.keysRewrap())
 	return cmd
