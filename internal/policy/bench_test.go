@@ -122,3 +122,21 @@ func BenchmarkApply(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/apply")
 }
+
+// BenchmarkDecideWhoAmI is the hub's most frequent question, an agent's
+// WhoAmI under the starter policy, asked over and over (as every call of
+// one connection does); from the second call on it is a cache hit.
+func BenchmarkDecideWhoAmI(b *testing.B) {
+	e := NewEngine()
+	if err := e.Apply(1, StarterFiles()); err != nil {
+		b.Fatal(err)
+	}
+	p := Agent("bench-agent", "")
+	req := Request{Principal: p, Action: "WhoAmI", Resource: p, Grants: []store.Grant{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := e.Decide(req); d.Effect != Allow {
+			b.Fatalf("got %+v, want allow", d)
+		}
+	}
+}

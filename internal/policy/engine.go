@@ -21,8 +21,9 @@ type Engine struct {
 }
 
 type active struct {
-	version int64
-	set     *Set
+	version   int64
+	set       *Set
+	decisions *decisionCache // nil: this set's decisions are not cached
 }
 
 // NewEngine returns an engine with no policies; it denies everything
@@ -43,7 +44,7 @@ func (e *Engine) Apply(version int64, files []store.PolicyFile) error {
 
 // ApplySet makes an already validated set active as version.
 func (e *Engine) ApplySet(version int64, s *Set) {
-	e.cur.Store(&active{version: version, set: s})
+	e.cur.Store(&active{version: version, set: s, decisions: newDecisionCache(s)})
 }
 
 // Active returns the active version and set; (0, nil) before any Apply.
@@ -72,13 +73,37 @@ var scratchPool = sync.Pool{New: func() any {
 }}
 
 // Decide answers req. It never fails: problems deny, with the reason.
+//
+// A request without grants or attributes, against a set that never reads
+// context.now, is answered from a cache of the active set's decisions
+// when the same question was asked before; Apply starts a new cache. The
+// returned Reasons and Errors may then be shared with other callers: read
+// them, do not modify their elements.
 func (e *Engine) Decide(req Request) Decision {
 	a := e.cur.Load()
 	if a == nil {
 		return Decision{Effect: Deny, Reasons: []string{ReasonNoPolicies}, Errors: []string{"no policy set is applied"}}
 	}
-	d := a.set.decide(req, &e.entities)
+	if a.decisions != nil {
+		if d, ok := a.decisions.lookup(&req); ok {
+			return d
+		}
+	}
+	return e.evaluate(a, &req)
+}
+
+// evaluate decides req with Cedar and caches the decision when it may be.
+// It is kept out of Decide so that a cache hit runs on a small stack
+// frame: a handler goroutine's stack grows (is copied) on entry to a
+// large one.
+//
+//go:noinline
+func (e *Engine) evaluate(a *active, req *Request) Decision {
+	d := a.set.decide(*req, &e.entities)
 	d.Version = a.version
+	if a.decisions != nil {
+		d = a.decisions.put(req, d)
+	}
 	return d
 }
 
