@@ -183,6 +183,21 @@ func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
 		em := emTrain[rng.IntN(len(emTrain))]
 		add(&ds.Train, "bipia-email", 0, snippet(insert(em, noise(rng), rng.IntN(3)), ""))
 	}
+	// machine content (logs, CSV, JSON, dumps …) is not an attack; an
+	// injection carried in a log line or a JSON field is. Drawn from its
+	// own generator so the examples above do not move.
+	mrng := rand.New(rand.NewPCG(seed, seed^0x3ac4))
+	for range machineNegatives {
+		add(&ds.Train, "machine", 0, MachineContent(mrng))
+	}
+	for range machinePositives {
+		a := posTrain[mrng.IntN(len(posTrain))]
+		if mrng.IntN(2) == 0 {
+			a = tasks[mrng.IntN(len(tasks))]
+		}
+		t := MachineWithInjection(mrng, a)
+		add(&ds.Train, "machine", 1, snippet(t, a))
+	}
 	if holdout {
 		// the validation split draws from its own generator, so changes
 		// to how training examples are generated do not move it
@@ -214,7 +229,14 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 	"bipia-email": {1.5, 0},
 	"bipia":       {0, 1.2},
 	"own-mail":    {1.5, 1},
+	"machine":     {0.3, 0.1},
 }
+
+// How many synthetic machine-content examples training gets.
+const (
+	machineNegatives = 1000
+	machinePositives = 200
+)
 
 func weigh(xs []Example) {
 	count := map[string]int{}
