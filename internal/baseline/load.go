@@ -8,10 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/airlock-hub/airlock/internal/loadgen"
 )
 
 // ErrUnreachable marks a broker that did not answer on its address; the
@@ -124,169 +125,39 @@ func Run(ctx context.Context, system string, b Broker, o Options) (Result, error
 		senders = append(senders, s)
 	}
 	start := time.Now()
-	rec := &receipts{start: start, end: start.Add(o.Duration), changed: make(chan struct{}, 1)}
+	rec := loadgen.NewReceipts(start, start.Add(o.Duration))
+	deliver := func(sent time.Time, redelivered bool) { rec.Add(sent, time.Now(), redelivered) }
 	rctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var recvErr atomic.Value
 	for i := range o.Receivers {
 		wg.Go(func() {
-			if err := b.Receive(rctx, i, rec.add); err != nil && rctx.Err() == nil {
+			if err := b.Receive(rctx, i, deliver); err != nil && rctx.Err() == nil {
 				recvErr.CompareAndSwap(nil, err)
 			}
 		})
 	}
-	var t tally
+	var t loadgen.Tally
 	body := make([]byte, o.Size)
 	if o.Rate > 0 {
-		r.Elapsed, r.Dropped = openLoop(ctx, senders, o, body, &t)
+		r.Elapsed, r.Dropped = loadgen.OpenLoop(ctx, o.Rate, o.Duration, func(ctx context.Context, i int, due time.Time) error {
+			return senders[i%len(senders)].Send(ctx, i%o.Receivers, body, due)
+		}, &t)
 	} else {
-		r.Elapsed = closedLoop(ctx, senders, o, body, &t)
+		r.Elapsed = loadgen.ClosedLoop(ctx, len(senders), o.InFlight, o.Duration, func(ctx context.Context, s, seq int) error {
+			return senders[s].Send(ctx, seq%o.Receivers, body, time.Now())
+		}, &t)
 	}
-	r.Drain = rec.waitFor(ctx, t.ok.Load(), o.Drain)
+	r.Drain = rec.WaitFor(ctx, t.OK(), o.Drain)
 	stop()
 	wg.Wait()
-	rec.report(&r, &t)
+	rep := rec.Report(&t, r.Elapsed)
+	r.Sent, r.SendErrors, r.FirstError = rep.Sent, rep.SendErrors, rep.FirstError
+	r.Delivered, r.Redelivered, r.Undelivered = rep.Delivered, rep.Redelivered, rep.Undelivered
+	r.SendsPerSecond, r.DeliveriesPerSecond = rep.SendsPerSecond, rep.DeliveriesPerSecond
+	r.P50, r.P90, r.P99, r.Max = rep.P50, rep.P90, rep.P99, rep.Max
 	if err, _ := recvErr.Load().(error); err != nil && r.FirstError == "" {
 		r.FirstError = "receive: " + err.Error()
 	}
 	return r, nil
-}
-
-func closedLoop(ctx context.Context, senders []Sender, o Options, body []byte, t *tally) time.Duration {
-	deadline := time.Now().Add(o.Duration)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for _, s := range senders {
-		for range o.InFlight {
-			wg.Go(func() {
-				for ctx.Err() == nil && time.Now().Before(deadline) {
-					q := int(next.Add(1)) % o.Receivers
-					t.record(s.Send(ctx, q, body, time.Now()))
-				}
-			})
-		}
-	}
-	wg.Wait()
-	return time.Since(start)
-}
-
-// openLoop starts o.Rate sends per second, each in its own goroutine; a
-// send due while a second's worth is outstanding is dropped, as in
-// internal/bench.
-func openLoop(ctx context.Context, senders []Sender, o Options, body []byte, t *tally) (time.Duration, int64) {
-	total := max(int(float64(o.Rate)*o.Duration.Seconds()), 1)
-	slots := make(chan struct{}, o.Rate)
-	var dropped int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range total {
-		due := start.Add(time.Duration(i) * time.Second / time.Duration(o.Rate))
-		if wait := time.Until(due); wait > 0 {
-			time.Sleep(wait)
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		select {
-		case slots <- struct{}{}:
-		default:
-			dropped++
-			continue
-		}
-		wg.Go(func() {
-			t.record(senders[i%len(senders)].Send(ctx, i%o.Receivers, body, due))
-			<-slots
-		})
-	}
-	wg.Wait()
-	return time.Since(start), dropped
-}
-
-// tally counts sends.
-type tally struct {
-	ok, failed atomic.Int64
-	once       sync.Once
-	first      string
-}
-
-func (t *tally) record(err error) {
-	if err == nil {
-		t.ok.Add(1)
-		return
-	}
-	t.failed.Add(1)
-	t.once.Do(func() { t.first = err.Error() })
-}
-
-// receipts collects deliveries; safe for concurrent use.
-type receipts struct {
-	start, end                       time.Time
-	delivered, redelivered, inWindow atomic.Int64
-	changed                          chan struct{}
-	mu                               sync.Mutex
-	samples                          []time.Duration
-}
-
-func (r *receipts) add(sent time.Time, redelivered bool) {
-	now := time.Now()
-	if redelivered {
-		r.redelivered.Add(1)
-		return
-	}
-	r.delivered.Add(1)
-	if !now.After(r.end) {
-		r.inWindow.Add(1)
-	}
-	r.mu.Lock()
-	r.samples = append(r.samples, now.Sub(sent))
-	r.mu.Unlock()
-	select {
-	case r.changed <- struct{}{}:
-	default:
-	}
-}
-
-func (r *receipts) waitFor(ctx context.Context, n int64, limit time.Duration) time.Duration {
-	start := time.Now()
-	deadline := time.NewTimer(limit)
-	defer deadline.Stop()
-	for r.delivered.Load() < n {
-		select {
-		case <-r.changed:
-		case <-deadline.C:
-			return time.Since(start)
-		case <-ctx.Done():
-			return time.Since(start)
-		}
-	}
-	return time.Since(start)
-}
-
-func (r *receipts) report(m *Result, t *tally) {
-	m.Sent, m.SendErrors, m.FirstError = t.ok.Load(), t.failed.Load(), t.first
-	m.Delivered, m.Redelivered = r.delivered.Load(), r.redelivered.Load()
-	m.Undelivered = max(m.Sent-m.Delivered, 0)
-	if m.Elapsed > 0 {
-		m.SendsPerSecond = float64(m.Sent) / m.Elapsed.Seconds()
-	}
-	if w := r.end.Sub(r.start); w > 0 {
-		m.DeliveriesPerSecond = float64(r.inWindow.Load()) / w.Seconds()
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := slices.Clone(r.samples)
-	slices.Sort(s)
-	m.P50, m.P90, m.P99 = quantile(s, 0.50), quantile(s, 0.90), quantile(s, 0.99)
-	if len(s) > 0 {
-		m.Max = s[len(s)-1]
-	}
-}
-
-// quantile is the q-quantile of sorted s (nearest rank), 0 when empty.
-func quantile(s []time.Duration, q float64) time.Duration {
-	if len(s) == 0 {
-		return 0
-	}
-	return s[min(int(q*float64(len(s))), len(s)-1)]
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/airlock-hub/airlock/client"
+	"github.com/airlock-hub/airlock/internal/loadgen"
 )
 
 // Consumers the messaging scenario can receive with.
@@ -135,7 +135,7 @@ func (h *Hub) Messaging(ctx context.Context, o MessagingOptions) (Messaging, err
 		r.InFlight = o.InFlight
 	}
 	start := time.Now()
-	rec := newReceipts(start, start.Add(o.Duration))
+	rec := loadgen.NewReceipts(start, start.Add(o.Duration))
 	rctx, stopReceivers := context.WithCancel(ctx)
 	var receivers sync.WaitGroup
 	for _, c := range f.receivers {
@@ -145,17 +145,25 @@ func (h *Hub) Messaging(ctx context.Context, o MessagingOptions) (Messaging, err
 			consume(rctx, c, o, rec)
 		}()
 	}
-	var t tally
+	var t loadgen.Tally
 	body := make([]byte, o.Size)
 	if o.Rate > 0 {
-		r.Elapsed, r.Dropped = openLoop(ctx, f, o, body, &t)
+		r.Elapsed, r.Dropped = loadgen.OpenLoop(ctx, o.Rate, o.Duration, func(ctx context.Context, i int, due time.Time) error {
+			return send(ctx, f.senders[i%len(f.senders)], f.recipient(i), body, due)
+		}, &t)
 	} else {
-		r.Elapsed = closedLoop(ctx, f, o, body, &t)
+		r.Elapsed = loadgen.ClosedLoop(ctx, len(f.senders), o.InFlight, o.Duration, func(ctx context.Context, s, seq int) error {
+			return send(ctx, f.senders[s], f.recipient(seq), body, time.Now())
+		}, &t)
 	}
-	r.Drain = rec.waitFor(ctx, t.ok.Load(), o.Drain)
+	r.Drain = rec.WaitFor(ctx, t.OK(), o.Drain)
 	stopReceivers()
 	receivers.Wait()
-	rec.report(&r, &t)
+	rep := rec.Report(&t, r.Elapsed)
+	r.Sent, r.SendErrors, r.FirstError = rep.Sent, rep.SendErrors, rep.FirstError
+	r.Delivered, r.Redelivered, r.Undelivered = rep.Delivered, rep.Redelivered, rep.Undelivered
+	r.SendsPerSecond, r.DeliveriesPerSecond = rep.SendsPerSecond, rep.DeliveriesPerSecond
+	r.P50, r.P90, r.P99, r.Max = rep.P50, rep.P90, rep.P99, rep.Max
 	return r, nil
 }
 
@@ -164,61 +172,4 @@ func send(ctx context.Context, c *client.Client, recipient string, body []byte, 
 	_, _, err := c.Send(ctx, client.SendOptions{To: recipient, Subject: "bench", ContentType: "application/octet-stream",
 		Headers: map[string]string{SentHeader: fmt.Sprint(sent.UnixNano())}, Body: body})
 	return err
-}
-
-// closedLoop keeps o.InFlight sends in flight per sender for o.Duration.
-func closedLoop(ctx context.Context, f *fleet, o MessagingOptions, body []byte, t *tally) time.Duration {
-	deadline := time.Now().Add(o.Duration)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for _, c := range f.senders {
-		for range o.InFlight {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil && time.Now().Before(deadline) {
-					t.record(send(ctx, c, f.recipient(int(next.Add(1))), body, time.Now()))
-				}
-			}()
-		}
-	}
-	wg.Wait()
-	return time.Since(start)
-}
-
-// openLoop starts o.Rate sends per second for o.Duration, each in its own
-// goroutine, round-robin over senders and receivers. A send due while
-// o.Rate sends (a second's worth) are still outstanding is not started
-// and counts as dropped: the hub has fallen a second behind, and queueing
-// more would only make the run outlast its duration.
-func openLoop(ctx context.Context, f *fleet, o MessagingOptions, body []byte, t *tally) (time.Duration, int64) {
-	total := max(int(float64(o.Rate)*o.Duration.Seconds()), 1)
-	slots := make(chan struct{}, o.Rate)
-	var dropped int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range total {
-		due := start.Add(time.Duration(i) * time.Second / time.Duration(o.Rate))
-		if wait := time.Until(due); wait > 0 {
-			time.Sleep(wait)
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		select {
-		case slots <- struct{}{}:
-		default:
-			dropped++
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.record(send(ctx, f.senders[i%len(f.senders)], f.recipient(i), body, due))
-			<-slots
-		}()
-	}
-	wg.Wait()
-	return time.Since(start), dropped
 }

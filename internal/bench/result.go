@@ -1,11 +1,9 @@
 package bench
 
 import (
-	"math"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/airlock-hub/airlock/internal/loadgen"
 )
 
 // Throughput is the outcome of a closed-loop scenario: how many operations
@@ -41,49 +39,14 @@ type Latency struct {
 	Max        time.Duration `json:"max_ns"`
 }
 
-// tally collects outcomes from concurrent workers.
-type tally struct {
-	ok, failed atomic.Int64
-	once       sync.Once
-	first      string
-}
-
-func (t *tally) record(err error) {
-	if err == nil {
-		t.ok.Add(1)
-		return
-	}
-	t.failed.Add(1)
-	t.once.Do(func() { t.first = err.Error() })
-}
-
-func (t *tally) throughput(scenario string, concurrency int, elapsed time.Duration) Throughput {
+// throughput turns a tally of a closed-loop scenario into its outcome.
+func throughput(t *loadgen.Tally, scenario string, concurrency int, elapsed time.Duration) Throughput {
 	r := Throughput{
 		Scenario: scenario, Concurrency: concurrency, Elapsed: elapsed,
-		Count: t.ok.Load(), Errors: t.failed.Load(), FirstError: t.first,
+		Count: t.OK(), Errors: t.Failed(), FirstError: t.First(),
 	}
 	if elapsed > 0 {
 		r.PerSecond = float64(r.Count) / elapsed.Seconds()
 	}
 	return r
-}
-
-// percentile returns the q-quantile (0 < q <= 1) of sorted by the
-// nearest-rank method.
-func percentile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(q*float64(len(sorted)))) - 1
-	return sorted[min(max(rank, 0), len(sorted)-1)]
-}
-
-func summarize(l *Latency, samples []time.Duration) {
-	slices.Sort(samples)
-	l.P50 = percentile(samples, 0.50)
-	l.P90 = percentile(samples, 0.90)
-	l.P99 = percentile(samples, 0.99)
-	if len(samples) > 0 {
-		l.Max = samples[len(samples)-1]
-	}
 }

@@ -16,6 +16,7 @@ import (
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/gen/airlock/v1/airlockv1connect"
 	"github.com/airlock-hub/airlock/internal/identity"
+	"github.com/airlock-hub/airlock/internal/loadgen"
 )
 
 // Protocol is the RPC protocol a scenario speaks to the agent API.
@@ -46,7 +47,7 @@ type limit struct {
 
 // drive runs op on workers goroutines until lim or ctx ends the run. Calls
 // in flight when the deadline passes are allowed to finish.
-func drive(ctx context.Context, workers int, lim limit, t *tally, op func(context.Context) error) time.Duration {
+func drive(ctx context.Context, workers int, lim limit, t *loadgen.Tally, op func(context.Context) error) time.Duration {
 	var started atomic.Int64
 	var wg sync.WaitGroup
 	more := func() bool {
@@ -64,7 +65,7 @@ func drive(ctx context.Context, workers int, lim limit, t *tally, op func(contex
 		go func() {
 			defer wg.Done()
 			for more() {
-				t.record(op(ctx))
+				t.Record(op(ctx))
 			}
 		}()
 	}
@@ -82,9 +83,9 @@ var h2Preface = []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00
 // hub's first SETTINGS frame, which the hub only sends once it has
 // verified and authorized the client certificate. Then it is closed.
 func (h *Hub) Handshakes(ctx context.Context, n, concurrency int) (Throughput, error) {
-	var t tally
+	var t loadgen.Tally
 	elapsed := drive(ctx, concurrency, limit{n: int64(n)}, &t, h.handshake)
-	return t.throughput("handshake", concurrency, elapsed), nil
+	return throughput(&t, "handshake", concurrency, elapsed), nil
 }
 
 func (h *Hub) handshake(ctx context.Context) error {
@@ -123,9 +124,9 @@ func (h *Hub) WhoAmI(ctx context.Context, d time.Duration, streams int, p Protoc
 		return Throughput{}, err
 	}
 	defer c.Close()
-	var t tally
+	var t loadgen.Tally
 	elapsed := drive(ctx, streams, limit{deadline: time.Now().Add(d)}, &t, c.Call)
-	r := t.throughput("whoami-"+string(p), streams, elapsed)
+	r := throughput(&t, "whoami-"+string(p), streams, elapsed)
 	r.Connections = c.Connections()
 	return r, nil
 }
@@ -189,7 +190,7 @@ func (h *Hub) Latency(ctx context.Context, rate int, d time.Duration) (Latency, 
 	defer c.Close()
 	total := max(int(float64(rate)*d.Seconds()), 1)
 	samples := make([]time.Duration, total)
-	var t tally
+	var t loadgen.Tally
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range total {
@@ -208,7 +209,7 @@ func (h *Hub) Latency(ctx context.Context, rate int, d time.Duration) (Latency, 
 			if err != nil {
 				samples[i] = -1
 			}
-			t.record(err)
+			t.Record(err)
 		}()
 	}
 	wg.Wait()
@@ -219,9 +220,10 @@ func (h *Hub) Latency(ctx context.Context, rate int, d time.Duration) (Latency, 
 			ok = append(ok, s)
 		}
 	}
-	l := Latency{Scenario: "latency-grpc", TargetRate: rate, Count: t.ok.Load(), Errors: t.failed.Load(),
-		FirstError: t.first, Elapsed: elapsed, PerSecond: float64(t.ok.Load()) / elapsed.Seconds()}
-	summarize(&l, ok)
+	l := Latency{Scenario: "latency-grpc", TargetRate: rate, Count: t.OK(), Errors: t.Failed(),
+		FirstError: t.First(), Elapsed: elapsed, PerSecond: float64(t.OK()) / elapsed.Seconds()}
+	q := loadgen.Summarize(ok)
+	l.P50, l.P90, l.P99, l.Max = q.P50, q.P90, q.P99, q.Max
 	return l, nil
 }
 
@@ -270,27 +272,27 @@ func (h *Hub) Issuance(ctx context.Context, n, concurrency int) (Issuance, error
 func (h *Hub) Enrollments(ctx context.Context, n, concurrency int) (Throughput, error) {
 	tokens := make([]string, n)
 	var made atomic.Int64
-	var tt tally
+	var tt loadgen.Tally
 	drive(ctx, concurrency, limit{n: int64(n)}, &tt, func(ctx context.Context) (err error) {
 		i := made.Add(1) - 1
 		tokens[i], err = h.createToken(ctx)
 		return err
 	})
-	if tt.failed.Load() > 0 {
-		return Throughput{}, fmt.Errorf("create tokens: %s", tt.first)
+	if tt.Failed() > 0 {
+		return Throughput{}, fmt.Errorf("create tokens: %s", tt.First())
 	}
 	var used atomic.Int64
-	var t tally
+	var t loadgen.Tally
 	elapsed := drive(ctx, concurrency, limit{n: int64(n)}, &t, func(ctx context.Context) error {
 		return h.enrollOnce(ctx, tokens[used.Add(1)-1])
 	})
-	return t.throughput("enroll", concurrency, elapsed), nil
+	return throughput(&t, "enroll", concurrency, elapsed), nil
 }
 
 // TokenEnrollments runs n enrollments that each create their join token
 // in-process first, concurrency at a time.
 func (h *Hub) TokenEnrollments(ctx context.Context, n, concurrency int) (Throughput, error) {
-	var t tally
+	var t loadgen.Tally
 	elapsed := drive(ctx, concurrency, limit{n: int64(n)}, &t, func(ctx context.Context) error {
 		token, err := h.createToken(ctx)
 		if err != nil {
@@ -298,7 +300,7 @@ func (h *Hub) TokenEnrollments(ctx context.Context, n, concurrency int) (Through
 		}
 		return h.enrollOnce(ctx, token)
 	})
-	return t.throughput("token+enroll", concurrency, elapsed), nil
+	return throughput(&t, "token+enroll", concurrency, elapsed), nil
 }
 
 func (h *Hub) enrollOnce(ctx context.Context, token string) error {
@@ -320,10 +322,10 @@ func (h *Hub) CAIssuance(ctx context.Context, n int) (Throughput, error) {
 	}
 	ca := h.Server.Hub().CA
 	workers := runtime.GOMAXPROCS(0)
-	var t tally
+	var t loadgen.Tally
 	elapsed := drive(ctx, workers, limit{n: int64(n)}, &t, func(context.Context) error {
 		_, err := ca.IssueSVID(csr, h.Agent.ID, time.Hour, time.Now())
 		return err
 	})
-	return t.throughput("ca-issue", workers, elapsed), nil
+	return throughput(&t, "ca-issue", workers, elapsed), nil
 }
