@@ -136,20 +136,7 @@ func (h messagingHandler) Fetch(ctx context.Context, req *connect.Request[airloc
 	if err != nil {
 		return nil, err
 	}
-	limit := int(req.Msg.GetLimit())
-	if limit <= 0 {
-		limit = 10
-	}
-	wait := min(time.Duration(req.Msg.GetWaitSeconds())*time.Second, maxWait)
-	ds, err := h.msg.Fetch(ctx, policyActor(ctx), mb, min(limit, messaging.MaxBatch), max(wait, 0))
-	if err != nil {
-		return nil, err
-	}
-	out := &airlockv1.FetchResponse{}
-	for _, d := range ds {
-		out.Deliveries = append(out.Deliveries, deliveryProto(d))
-	}
-	return connect.NewResponse(out), nil
+	return fetchMailbox(ctx, h.msg, mb, req.Msg.GetLimit(), req.Msg.GetWaitSeconds())
 }
 
 func (h messagingHandler) Receive(ctx context.Context, req *connect.Request[airlockv1.ReceiveRequest], stream *connect.ServerStream[airlockv1.ReceiveResponse]) error {
@@ -157,17 +144,7 @@ func (h messagingHandler) Receive(ctx context.Context, req *connect.Request[airl
 	if err != nil {
 		return err
 	}
-	n := int(req.Msg.GetMaxInFlight())
-	if n <= 0 {
-		n = 16
-	}
-	err = h.msg.Receive(ctx, policyActor(ctx), mb, min(n, messaging.MaxBatch), func(d messaging.Delivery) error {
-		return stream.Send(&airlockv1.ReceiveResponse{Delivery: deliveryProto(d)})
-	})
-	if ctx.Err() != nil {
-		return nil // the client went away; unacked messages come back after their lease
-	}
-	return err
+	return streamMailbox(ctx, h.msg, mb, req.Msg.GetMaxInFlight(), stream)
 }
 
 func (h messagingHandler) Ack(ctx context.Context, req *connect.Request[airlockv1.AckRequest]) (*connect.Response[airlockv1.AckResponse], error) {
@@ -224,4 +201,40 @@ func (h messagingHandler) Requeue(ctx context.Context, req *connect.Request[airl
 		return nil, err
 	}
 	return connect.NewResponse(&airlockv1.RequeueResponse{Requeued: int32(n)}), nil
+}
+
+// fetchMailbox leases up to limit (default 10) deliveries of mailbox mb,
+// waiting up to waitSeconds (at most a minute) for one to arrive. A
+// subscription is a mailbox, so topics use it too.
+func fetchMailbox(ctx context.Context, msg Messaging, mb string, limit, waitSeconds int32) (*connect.Response[airlockv1.FetchResponse], error) {
+	n := int(limit)
+	if n <= 0 {
+		n = 10
+	}
+	wait := min(time.Duration(waitSeconds)*time.Second, maxWait)
+	ds, err := msg.Fetch(ctx, policyActor(ctx), mb, min(n, messaging.MaxBatch), max(wait, 0))
+	if err != nil {
+		return nil, err
+	}
+	out := &airlockv1.FetchResponse{}
+	for _, d := range ds {
+		out.Deliveries = append(out.Deliveries, deliveryProto(d))
+	}
+	return connect.NewResponse(out), nil
+}
+
+// streamMailbox sends mailbox mb's deliveries on stream as they commit,
+// maxInFlight (default 16) at a time, until the client goes away.
+func streamMailbox(ctx context.Context, msg Messaging, mb string, maxInFlight int32, stream *connect.ServerStream[airlockv1.ReceiveResponse]) error {
+	n := int(maxInFlight)
+	if n <= 0 {
+		n = 16
+	}
+	err := msg.Receive(ctx, policyActor(ctx), mb, min(n, messaging.MaxBatch), func(d messaging.Delivery) error {
+		return stream.Send(&airlockv1.ReceiveResponse{Delivery: deliveryProto(d)})
+	})
+	if ctx.Err() != nil {
+		return nil // the client went away; unacked messages come back after their lease
+	}
+	return err
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -117,20 +116,7 @@ func (h topicHandler) Fetch(ctx context.Context, req *connect.Request[airlockv1.
 	if err != nil {
 		return nil, err
 	}
-	limit := int(req.Msg.GetLimit())
-	if limit <= 0 {
-		limit = 10
-	}
-	wait := min(time.Duration(req.Msg.GetWaitSeconds())*time.Second, maxWait)
-	ds, err := h.msg.Fetch(ctx, policyActor(ctx), mb, min(limit, messaging.MaxBatch), max(wait, 0))
-	if err != nil {
-		return nil, err
-	}
-	out := &airlockv1.FetchResponse{}
-	for _, d := range ds {
-		out.Deliveries = append(out.Deliveries, deliveryProto(d))
-	}
-	return connect.NewResponse(out), nil
+	return fetchMailbox(ctx, h.msg, mb, req.Msg.GetLimit(), req.Msg.GetWaitSeconds())
 }
 
 func (h topicHandler) Receive(ctx context.Context, req *connect.Request[airlockv1.ReceiveSubscriptionRequest], stream *connect.ServerStream[airlockv1.ReceiveResponse]) error {
@@ -138,17 +124,7 @@ func (h topicHandler) Receive(ctx context.Context, req *connect.Request[airlockv
 	if err != nil {
 		return err
 	}
-	n := int(req.Msg.GetMaxInFlight())
-	if n <= 0 {
-		n = 16
-	}
-	err = h.msg.Receive(ctx, policyActor(ctx), mb, min(n, messaging.MaxBatch), func(d messaging.Delivery) error {
-		return stream.Send(&airlockv1.ReceiveResponse{Delivery: deliveryProto(d)})
-	})
-	if ctx.Err() != nil {
-		return nil // the client went away; unacked messages come back after their lease
-	}
-	return err
+	return streamMailbox(ctx, h.msg, mb, req.Msg.GetMaxInFlight(), stream)
 }
 
 func (h topicHandler) Ack(ctx context.Context, req *connect.Request[airlockv1.AckSubscriptionRequest]) (*connect.Response[airlockv1.AckResponse], error) {
