@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -143,48 +142,7 @@ func CheckProof(p *Proof, vkey string) (store.Event, Checkpoint, error) {
 	return e, cp, nil
 }
 
-// wireEvent mirrors the canonical event encoding for decoding.
-type wireEvent struct {
-	V         int      `json:"v"`
-	Seq       int64    `json:"seq"`
-	Time      string   `json:"time"`
-	Node      string   `json:"node"`
-	Type      string   `json:"type"`
-	Outcome   string   `json:"outcome"`
-	Actor     string   `json:"actor"`
-	Target    string   `json:"target"`
-	RequestID string   `json:"request_id"`
-	Reasons   []string `json:"reasons"`
-	Detail    string   `json:"detail"`
-}
-
-// decodeEvent decodes an event's canonical JSON and returns the event and
-// its canonical bytes. The input may be re-indented, but once compacted it
-// must equal the event's canonical encoding byte for byte, so what is
-// returned is exactly what the leaf hash covers.
+// decodeEvent decodes an event's canonical JSON (see store.ParseCanonical).
 func decodeEvent(raw json.RawMessage) (store.Event, []byte, error) {
-	var w wireEvent
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return store.Event{}, nil, err
-	}
-	if w.V != 1 {
-		return store.Event{}, nil, fmt.Errorf("encoding version %d, want 1", w.V)
-	}
-	t, err := time.Parse(time.RFC3339Nano, w.Time)
-	if err != nil {
-		return store.Event{}, nil, fmt.Errorf("time: %v", err)
-	}
-	e := store.Event{Seq: w.Seq, Time: t, Node: w.Node, Type: w.Type, Outcome: store.Outcome(w.Outcome),
-		Actor: w.Actor, Target: w.Target, RequestID: w.RequestID, Reasons: w.Reasons, Detail: w.Detail}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, raw); err != nil {
-		return store.Event{}, nil, err
-	}
-	canonical := e.Canonical()
-	if !bytes.Equal(compact.Bytes(), canonical) {
-		return store.Event{}, nil, errors.New("not in canonical form (fields, order, escaping or time format differ)")
-	}
-	return e, canonical, nil
+	return store.ParseCanonical(raw)
 }

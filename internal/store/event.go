@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -45,4 +48,35 @@ func (e Event) Canonical() []byte {
 		panic("store: encode event: " + err.Error()) // unreachable: only strings and ints
 	}
 	return b
+}
+
+// ParseCanonical decodes an event's canonical encoding and returns the
+// event and its canonical bytes. The input may be re-indented, but once
+// compacted it must equal the event's canonical encoding byte for byte, so
+// what is returned is exactly what the audit leaf hash covers.
+func ParseCanonical(raw []byte) (Event, []byte, error) {
+	var w canonicalEvent
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return Event{}, nil, err
+	}
+	if w.V != 1 {
+		return Event{}, nil, fmt.Errorf("encoding version %d, want 1", w.V)
+	}
+	t, err := time.Parse(time.RFC3339Nano, w.Time)
+	if err != nil {
+		return Event{}, nil, fmt.Errorf("time: %v", err)
+	}
+	e := Event{Seq: w.Seq, Time: t, Node: w.Node, Type: w.Type, Outcome: Outcome(w.Outcome),
+		Actor: w.Actor, Target: w.Target, RequestID: w.RequestID, Reasons: w.Reasons, Detail: w.Detail}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return Event{}, nil, err
+	}
+	canonical := e.Canonical()
+	if !bytes.Equal(compact.Bytes(), canonical) {
+		return Event{}, nil, errors.New("not in canonical form (fields, order, escaping or time format differ)")
+	}
+	return e, canonical, nil
 }
