@@ -101,7 +101,30 @@ var ErrNoData = errors.New("training data not found")
 // which sentences in mail are tasks for the model reading it.
 //
 // Without holdout, everything is used for training (the shipped model).
+// The split is fold OfficialFold; see LoadDatasetFold for the others.
 func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
+	fold := -1
+	if holdout {
+		fold = OfficialFold
+	}
+	return LoadDatasetFold(dir, fold, seed)
+}
+
+// OfficialFold is the validation split the figures in docs/screening.md
+// are reported on.
+const OfficialFold = 2
+
+// Folds is the number of category folds.
+const Folds = 3
+
+// LoadDatasetFold is LoadDataset with the validation split chosen by fold
+// (0, 1 or 2; below 0, nothing is held out): the BIPIA categories whose
+// index by sorted name is fold modulo 3, and a matching fifth of the
+// e-mails and quarter of the own examples. Folds other than OfficialFold
+// are for development, so that choices can be made without looking at the
+// split the figures are reported on.
+func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
+	holdout := fold >= 0
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	ds := &Dataset{}
 	dtrain, err := readCSV(filepath.Join(dir, fileDeepsetTrain))
@@ -136,12 +159,13 @@ func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
 		}
 		return train, val
 	}
-	emTrain, emVal := split(emails, 5, 4)
+	emTrain, emVal := split(emails, 5, (fold+2)%5)
 	emTrain = append(emTrain, lines(ownEmails)...) // never held out
-	hardTrain, hardVal := split(hard, 4, 3)
-	posTrain, posVal := split(pos, 4, 3)
-	atkTrain, atkVal := splitCategories(textAtk, holdout)
-	codeTrain, codeVal := splitCategories(codeAtk, holdout)
+	hardTrain, hardVal := split(hard, 4, (fold+1)%4)
+	posTrain, posVal := split(pos, 4, (fold+1)%4)
+	heldOut := map[string]bool{}
+	atkTrain, atkVal := splitCategories(textAtk, fold, heldOut)
+	codeTrain, codeVal := splitCategories(codeAtk, fold, heldOut)
 	atkTrain, atkVal = append(atkTrain, codeTrain...), append(atkVal, codeVal...)
 
 	add := func(dst *[]Example, src string, label int, texts ...string) {
@@ -178,6 +202,26 @@ func LoadDataset(dir string, holdout bool, seed uint64) (*Dataset, error) {
 			h := mailNeg[rng.IntN(len(mailNeg))]
 			add(&ds.Train, "own-mail", 0, snippet(insertVaried(rng, em, h), h))
 		}
+	}
+	// generated tasks and requests (synth.go), from their own generator
+	srng := rand.New(rand.NewPCG(seed, seed^0x5e7a))
+	kinds := kindsExcept(heldOut)
+	for _, em := range emTrain {
+		for range synthPerEmail {
+			a := taskInjection(srng, kinds)
+			add(&ds.Train, "synth", 1, snippet(insertVaried(srng, em, a), a))
+			a = foreignRequest(srng)
+			add(&ds.Train, "synth", 1, snippet(insertVaried(srng, em, a), a))
+			if h := relatedRequest(srng, em); h != "" {
+				add(&ds.Train, "synth", 0, snippet(insertVaried(srng, em, h), h))
+			}
+		}
+		for range synthPerEmail / 4 {
+			add(&ds.Train, "synth-user", 0, userRequest(srng, kinds))
+		}
+	}
+	for range shortNegatives {
+		add(&ds.Train, "synth-user", 0, shortText(srng))
 	}
 	for range 150 { // encoded noise in ordinary mail is not an attack
 		em := emTrain[rng.IntN(len(emTrain))]
@@ -230,7 +274,17 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 	"bipia":       {0, 1.2},
 	"own-mail":    {1.5, 1},
 	"machine":     {0.3, 0.1},
+	"synth":       {1.5, 1},
+	"synth-user":  {0.1, 0},
 }
+
+// synthPerEmail is how many generated tasks, foreign and related
+// requests go into each training e-mail.
+const synthPerEmail = 16
+
+// shortNegatives is how many short benign texts (subjects, references,
+// identifiers) training gets.
+const shortNegatives = 400
 
 // How many synthetic machine-content examples training gets.
 const (
@@ -254,16 +308,19 @@ func weigh(xs []Example) {
 	}
 }
 
-// splitCategories holds out every third category (by sorted name).
-func splitCategories(atk map[string][]string, holdout bool) (train, val []string) {
+// splitCategories holds out every third category (by sorted name), those
+// whose index is fold modulo 3 (none when fold is negative), and adds
+// their names to heldOut.
+func splitCategories(atk map[string][]string, fold int, heldOut map[string]bool) (train, val []string) {
 	names := make([]string, 0, len(atk))
 	for k := range atk {
 		names = append(names, k)
 	}
 	slices.Sort(names)
 	for i, n := range names {
-		if holdout && i%3 == 2 {
+		if fold >= 0 && i%Folds == fold {
 			val = append(val, atk[n]...)
+			heldOut[n] = true
 		} else {
 			train = append(train, atk[n]...)
 		}

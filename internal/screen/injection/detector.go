@@ -75,6 +75,7 @@ const (
 type scratch struct {
 	text  normalize.Text
 	feats []feature
+	wc    wordCounts
 	sum   []int32
 	cnt   []int32
 	toks  []token
@@ -88,6 +89,7 @@ type found struct {
 	cat        string
 	weight     float64
 	start, end int
+	firm       bool // counts on its own whatever the model says (see evidence)
 }
 
 // Score scores text, which may be any bytes; contentType selects extra
@@ -99,7 +101,7 @@ func (d *Detector) Score(text []byte, contentType string) Report {
 
 	p, ws, we := d.scoreText(sc, text, 0, len(text), true)
 	if p >= payloadMin {
-		sc.found = append(sc.found, found{CatModel, p, ws, we})
+		sc.found = append(sc.found, found{CatModel, p, ws, we, false})
 	}
 	sc.ex.reset()
 	sc.ex.extract(text, 0, len(text), 0, looksHTML(text, contentType))
@@ -111,7 +113,7 @@ func (d *Detector) Score(text []byte, contentType string) Report {
 			h *= 1 - f.weight
 		}
 		if s := 1 - (1-pp)*h; s >= payloadMin {
-			sc.found = append(sc.found, found{CatHidden, s, pl.start, pl.end})
+			sc.found = append(sc.found, found{CatHidden, s, pl.start, pl.end, false})
 			p = max(p, pp)
 		} else {
 			sc.found = sc.found[:n] // a harmless payload
@@ -141,10 +143,10 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 	for _, h := range sc.hits {
 		a, b := mapSpan(h.start, h.end)
 		wt := h.weight
-		if quoted(ns, h.start, h.end) {
+		if h.described || quoted(ns, h.start, h.end) {
 			wt = min(wt, quotedRule)
 		}
-		sc.found = append(sc.found, found{h.cat, wt, a, b})
+		sc.found = append(sc.found, found{h.cat, wt, a, b, h.marker && wt == h.weight})
 	}
 	p, a, b := d.model.best(sc, ns)
 	a, b = mapSpan(a, b)
@@ -154,7 +156,7 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 // best returns the highest window probability of normalized text s and
 // that window.
 func (m *Model) best(sc *scratch, s []byte) (float64, int, int) {
-	sc.feats = features(sc.feats[:0], s)
+	sc.feats = features(sc.feats[:0], s, &sc.wc)
 	n := len(s)
 	sc.sum = slices.Grow(sc.sum[:0], n+1)[:n+1]
 	sc.cnt = slices.Grow(sc.cnt[:0], n+1)[:n+1]
@@ -175,7 +177,7 @@ func (m *Model) best(sc *scratch, s []byte) (float64, int, int) {
 		if k == 0 {
 			return
 		}
-		z := float64(scale) * float64(sc.sum[b]-sc.sum[a]) / math.Sqrt(float64(k))
+		z := float64(scale) * float64(sc.sum[b]-sc.sum[a]) / math.Sqrt(float64(max(k, minFeatures)))
 		if z > bestZ {
 			bestZ, bs, be = z, a, b
 		}
@@ -207,7 +209,7 @@ func (d *Detector) report(sc *scratch, text []byte, p float64) Report {
 		i := slices.IndexFunc(findings, func(x screen.Finding) bool { return x.Category == f.cat })
 		if i < 0 {
 			if f.cat != CatModel && f.cat != CatHidden {
-				rest *= 1 - evidence(f.weight, p)
+				rest *= 1 - evidence(f.weight, p, f.firm)
 			}
 			findings = append(findings, screen.Finding{Category: f.cat, Score: f.weight})
 			i = len(findings) - 1
@@ -220,17 +222,28 @@ func (d *Detector) report(sc *scratch, text []byte, p float64) Report {
 }
 
 // evidence is how much a heuristic hit of weight w adds when the model
-// says p: strong rules (w >= strongRule) count on their own; weaker ones
-// only amplify what the model already sees, so a lone "act as" or "use
-// the tool" in ordinary text does not flag it.
-func evidence(w, p float64) float64 {
-	if w >= strongRule {
+// says p. Chat-template markers (firm) and rules of weight firmRule or
+// more count on their own; rules from strongRule up count for a share
+// of their weight that grows with p, from strongFloor at p = 0 to all of
+// it at p = 1; weaker ones only amplify what the model already sees. So
+// a lone "act as" or "use the tool" in ordinary text does not flag it,
+// and a mid-weight phrase that benign text also uses ("developer mode",
+// "dear AI", a "system:" line) needs some support from the model.
+func evidence(w, p float64, firm bool) float64 {
+	switch {
+	case firm || w >= firmRule:
 		return w
+	case w >= strongRule:
+		return w * (strongFloor + (1-strongFloor)*p)
 	}
 	return w * p
 }
 
-const strongRule = 0.6
+const (
+	firmRule    = 0.8
+	strongRule  = 0.6
+	strongFloor = 0.4
+)
 
 // quotedRule caps the weight of a hit that sits inside double quotes on
 // its line ("examples like \"ignore previous instructions\""): quoting

@@ -21,6 +21,12 @@ const (
 	docMin = 160
 )
 
+// minFeatures is the fewest features a window is normalized by (each
+// occurrence weighs 1/sqrt(max(n, minFeatures))): a text of a few bytes
+// ("w3-307", "ok") has too few features for the model to judge, and
+// without the floor one or two random buckets would decide its score.
+const minFeatures = 32
+
 const (
 	fnvOffset = 2166136261
 	fnvPrime  = 16777619
@@ -44,8 +50,9 @@ func mix(h, salt uint32) uint32 {
 	return h & hashMask
 }
 
-// features appends the features of s to dst.
-func features(dst []feature, s []byte) []feature {
+// features appends the features of s to dst; wc is working memory for
+// the topic-shift features (nil allocates it).
+func features(dst []feature, s []byte, wc *wordCounts) []feature {
 	n := len(s)
 	for i := range n {
 		h := uint32(fnvOffset)
@@ -57,8 +64,16 @@ func features(dst []feature, s []byte) []feature {
 			}
 		}
 	}
-	return words(dst, s)
+	if n > 0 && n < shortLen {
+		// a short text's length class, so the model can learn a prior
+		// for texts with few features
+		dst = append(dst, feature{mix(uint32(min(n/8, 7)), 50), int32(n - 1)})
+	}
+	return words(dst, s, wc)
 }
+
+// shortLen is the length below which a text gets a length feature.
+const shortLen = 64
 
 // words appends word unigram and bigram features, and structural ones:
 // the first word and first two words of each sentence (so an imperative
@@ -68,13 +83,20 @@ func features(dst []feature, s []byte) []feature {
 // question mark. The structural features of a document (docMin bytes or
 // more) are hashed apart from those of a short text: "what is the capital
 // of brazil?" alone is a user's question, inside an e-mail it is a task
-// slipped to the model that reads the e-mail.
-func words(dst []feature, s []byte) []feature {
+// slipped to the model that reads the e-mail. In a document, each
+// sentence also gets topic-shift features (see shift).
+func words(dst []feature, s []byte, wc *wordCounts) []feature {
 	var salt uint32
 	if len(s) >= docMin {
 		salt = 16
 	}
-	var prev, first uint32
+	if wc == nil {
+		wc = new(wordCounts)
+	}
+	wc.count(s)
+	nsent := 0
+	var prev, first, second uint32
+	var cur sentence
 	sent, line, nth := true, true, 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -89,17 +111,18 @@ func words(dst []feature, s []byte) []feature {
 				}
 				if c == '?' && first != 0 {
 					dst = append(dst, feature{mix(first, 11+salt), int32(i)})
+					cur.question = true
 				}
 				sent = true
 			}
 			i++
 			continue
 		}
-		h := uint32(fnvOffset)
 		j := i
-		for ; j < len(s) && wordByte(s[j]); j++ {
-			h = (h ^ uint32(s[j])) * fnvPrime
+		for j < len(s) && wordByte(s[j]) {
+			j++
 		}
+		h := wordHash(s[i:j])
 		end := int32(j - 1)
 		dst = append(dst, feature{mix(h, 7), end})
 		if prev != 0 {
@@ -107,18 +130,27 @@ func words(dst []feature, s []byte) []feature {
 		}
 		switch {
 		case sent:
-			first, nth = h, 1
+			if nsent++; nsent > 1 {
+				dst = cur.shift(dst, first, second)
+			}
+			cur = sentence{}
+			first, second, nth = h, 0, 1
 			dst = structural(dst, mix(h, 9+salt), end)
 			if line {
 				dst = append(dst, feature{mix(h, 12+salt), end})
 			}
 		case nth == 1:
 			nth = 2
-			dst = structural(dst, mix(first*31+h, 10+salt), end)
+			second = first*31 + h
+			dst = structural(dst, mix(second, 10+salt), end)
 		}
+		cur.add(wc, s[i:j], end)
 		sent, line = false, false
 		prev = h
 		i = j
+	}
+	if nsent > 1 {
+		dst = cur.shift(dst, first, second)
 	}
 	return dst
 }

@@ -31,7 +31,7 @@ func TestSentenceStartFeatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text[:min(len(tt.text), 24)], func(t *testing.T) {
-			fs := words(nil, []byte(tt.text))
+			fs := words(nil, []byte(tt.text), nil)
 			want := mix(hash(tt.word), tt.salt)
 			n := 0
 			for _, f := range fs {

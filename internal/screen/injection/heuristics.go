@@ -112,7 +112,9 @@ var roleLines = []struct {
 type hit struct {
 	cat        string
 	weight     float64
-	start, end int // in normalized bytes
+	start, end int  // in normalized bytes
+	described  bool // the match is described, not addressed (see describes)
+	marker     bool // a chat-template marker (fakeTurns)
 }
 
 // token is a word of normalized text with its classes.
@@ -178,11 +180,25 @@ func heuristics(dst []hit, toks []token, s []byte) []hit {
 		}
 		for r := range rules {
 			if end, ok := match(toks, i, rules[r].steps); ok {
-				dst = append(dst, hit{rules[r].cat, rules[r].weight, int(toks[i].start), int(toks[end].end)})
+				dst = append(dst, hit{rules[r].cat, rules[r].weight, int(toks[i].start), int(toks[end].end),
+					i > 0 && describes[string(toks[i-1].word)], false})
 			}
 		}
 	}
 	return fakeTurnHits(dst, s)
+}
+
+// describes are words after which a matched phrase is described rather
+// than addressed to the reader: a relative pronoun or a modal ("prompts
+// that ignore previous instructions", "attackers can override your
+// system prompt") or a verb of detecting or preventing ("detect ignore
+// previous instructions"). A match after one of them is treated like a
+// quoted one.
+var describes = map[string]bool{
+	"that": true, "which": true, "who": true, "can": true, "could": true, "may": true,
+	"might": true, "detect": true, "detecting": true, "detects": true, "prevent": true,
+	"preventing": true, "prevents": true, "block": true, "blocking": true, "blocks": true,
+	"against": true,
 }
 
 // match tries steps at token i; it returns the last matched token.
@@ -217,7 +233,7 @@ func fakeTurnHits(dst []hit, s []byte) []hit {
 	if bytes.IndexAny(s, "<[#|") >= 0 || bytes.Contains(s, []byte("end of")) || bytes.Contains(s, []byte("override")) {
 		for _, f := range fakeTurns {
 			if i := bytes.Index(s, []byte(f.marker)); i >= 0 {
-				dst = append(dst, hit{CatFakeTurn, f.weight, i, i + len(f.marker)})
+				dst = append(dst, hit{CatFakeTurn, f.weight, i, i + len(f.marker), false, true})
 			}
 		}
 	}
@@ -228,7 +244,7 @@ func fakeTurnHits(dst []hit, s []byte) []hit {
 		}
 		for _, r := range roleLines {
 			if bytes.HasPrefix(line, []byte(r.label)) {
-				dst = append(dst, hit{CatFakeTurn, r.weight, i, i + len(r.label)})
+				dst = append(dst, hit{CatFakeTurn, r.weight, i, i + len(r.label), false, false})
 				break
 			}
 		}

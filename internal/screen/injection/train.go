@@ -18,13 +18,13 @@ type TrainOptions struct {
 
 // DefaultTrainOptions are the options the shipped model was trained with.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{Seed: 1, Epochs: 10, Rate: 0.1, L2: 1e-6}
+	return TrainOptions{Seed: 1, Epochs: 10, Rate: 0.2, L2: 1e-6}
 }
 
 // instance is one training window: its features and label.
 type instance struct {
 	feats  []uint32
-	scale  float32 // 1/sqrt(len(feats))
+	scale  float32 // 1/sqrt(max(len(feats), minFeatures))
 	label  float64
 	weight float64
 }
@@ -72,10 +72,11 @@ func instances(examples []Example) []instance {
 	var out []instance
 	var t normalize.Text
 	var fs []feature
+	var wc wordCounts
 	for _, e := range examples {
 		t.Reset([]byte(e.Text))
 		s := t.Bytes()
-		fs = features(fs[:0], s)
+		fs = features(fs[:0], s, &wc)
 		windows(len(s), func(a, b int) {
 			var in instance
 			for _, f := range fs {
@@ -86,7 +87,7 @@ func instances(examples []Example) []instance {
 			if len(in.feats) == 0 {
 				return
 			}
-			in.scale = float32(1 / math.Sqrt(float64(len(in.feats))))
+			in.scale = float32(1 / math.Sqrt(float64(max(len(in.feats), minFeatures))))
 			in.label, in.weight = float64(e.Label), e.Weight
 			if in.weight == 0 {
 				in.weight = 1

@@ -1,0 +1,181 @@
+package injection
+
+import "slices"
+
+// Topic-shift features. A task slipped into a document ("what are the
+// causes of inflation?" in a shipping notice) is unrelated to the rest of
+// it, while the requests that belong in the document ("can you confirm the
+// delivery date?") reuse its words. For every sentence of a document the
+// featurizer counts the sentence's content words and how many of them
+// occur at least twice in the whole text, buckets that overlap, and emits
+// the bucket alone and paired with the sentence's first word and first two
+// words, so the model can learn "a question that shares nothing with its
+// document".
+
+// wordCounts counts the content words of one text in an open-addressing
+// table that is reused from call to call.
+type wordCounts struct {
+	keys []uint32 // 0 = empty
+	vals []uint16
+	mask uint32
+}
+
+// count resets the table and counts the content words of s.
+func (wc *wordCounts) count(s []byte) {
+	size := 16
+	for size < len(s)/3+16 {
+		size <<= 1
+	}
+	wc.keys = slices.Grow(wc.keys[:0], size)[:size]
+	wc.vals = slices.Grow(wc.vals[:0], size)[:size]
+	clear(wc.keys)
+	clear(wc.vals)
+	wc.mask = uint32(size - 1)
+	for i := 0; i < len(s); {
+		if !wordByte(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && wordByte(s[j]) {
+			j++
+		}
+		if h, ok := contentWord(s[i:j]); ok {
+			k := wc.slot(h)
+			wc.keys[k] = h
+			wc.vals[k] = min(wc.vals[k]+1, 1<<15)
+		}
+		i = j
+	}
+}
+
+// slot returns the slot of h: where it is, or the empty slot where it
+// belongs. The table has more slots than the text can have words, so
+// the probe ends.
+func (wc *wordCounts) slot(h uint32) uint32 {
+	k := h & wc.mask
+	for wc.keys[k] != 0 && wc.keys[k] != h {
+		k = (k + 1) & wc.mask
+	}
+	return k
+}
+
+func (wc *wordCounts) get(h uint32) uint16 { return wc.vals[wc.slot(h)] }
+
+// contentWord returns the hash of w (a trailing s or 's stripped) when w
+// is a content word: five letters or more, no digits, not a stop word.
+// The hash is never 0.
+func contentWord(w []byte) (uint32, bool) {
+	if len(w) < 5 {
+		return 0, false
+	}
+	for _, c := range w {
+		if '0' <= c && c <= '9' {
+			return 0, false
+		}
+	}
+	h := wordHash(stem(w))
+	if stopWords[h] {
+		return 0, false
+	}
+	return h | 1, true
+}
+
+// stem strips a trailing s or 's, so "charges" matches "charge".
+func stem(w []byte) []byte {
+	if n := len(w); n > 1 && w[n-1] == 's' {
+		w = w[:n-1]
+		if n := len(w); n > 1 && w[n-1] == '\'' {
+			w = w[:n-1]
+		}
+	}
+	return w
+}
+
+// wordHash is the FNV-1a hash of w, as words computes it.
+func wordHash(w []byte) uint32 {
+	h := uint32(fnvOffset)
+	for _, c := range w {
+		h = (h ^ uint32(c)) * fnvPrime
+	}
+	return h
+}
+
+// stopWords are frequent words of five letters or more that say nothing
+// about a sentence's topic, hashed as contentWord hashes them.
+var stopWords = func() map[uint32]bool {
+	m := map[uint32]bool{}
+	for _, w := range []string{
+		"about", "above", "after", "again", "against", "always", "another",
+		"anything", "around", "because", "before", "being", "below", "between",
+		"cannot", "could", "doing", "during", "email", "every", "everything",
+		"first", "further", "great", "having", "hello", "however", "least",
+		"maybe", "might", "never", "other", "please", "really",
+		"regard", "shall", "should", "since", "something", "still", "thank",
+		"thing", "there", "their", "these", "those", "through", "today",
+		"under", "until", "where", "whether", "which", "while", "whose",
+		"within", "without", "would", "you'll", "you're", "yourself",
+		"they're", "we're", "don't", "can't", "won't", "isn't", "doesn't",
+	} {
+		m[wordHash(stem([]byte(w)))] = true
+	}
+	return m
+}()
+
+// sentence accumulates the content words of one sentence.
+type sentence struct {
+	n, shared int
+	question  bool
+	end       int32 // end of the last word
+}
+
+func (st *sentence) add(wc *wordCounts, w []byte, end int32) {
+	st.end = end
+	h, ok := contentWord(w)
+	if !ok {
+		return
+	}
+	st.n++
+	if wc.get(h) >= 2 {
+		st.shared++
+	}
+}
+
+// Overlap buckets of a sentence with its document.
+const (
+	shiftNovel   = 1 // no content word occurs elsewhere
+	shiftMostly  = 2 // fewer than half do
+	shiftRelated = 3 // half or more do
+)
+
+// bucket returns the sentence's overlap bucket, 0 when it has fewer than
+// two content words (too few to judge).
+func (st *sentence) bucket() uint32 {
+	switch {
+	case st.n < 2:
+		return 0
+	case st.shared == 0:
+		return shiftNovel
+	case 2*st.shared < st.n:
+		return shiftMostly
+	}
+	return shiftRelated
+}
+
+// shift appends the topic-shift features of the finished sentence st,
+// whose first word hashes to first and first two words to second.
+func (st *sentence) shift(dst []feature, first, second uint32) []feature {
+	b := st.bucket()
+	if b == 0 {
+		return dst
+	}
+	dst = append(dst, feature{mix(b, 40), st.end})
+	dst = structural(dst, mix(first*7+b, 41), st.end)
+	if second != 0 {
+		dst = structural(dst, mix(second*7+b, 42), st.end)
+	}
+	if st.question {
+		dst = structural(dst, mix(first*7+b, 43), st.end)
+	}
+	return dst
+}
