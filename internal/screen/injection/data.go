@@ -269,13 +269,13 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 // the few negatives.
 var groupWeight = map[string][2]float64{ // [negative, positive]
 	"deepset":     {1, 1},
-	"own":         {3.5, 0.6},
+	"own":         {5, 0.6},
 	"bipia-email": {1.5, 0},
 	"bipia":       {0, 1.2},
 	"own-mail":    {1.5, 1},
 	"machine":     {0.3, 0.1},
 	"synth":       {1.5, 1},
-	"synth-user":  {0.1, 0},
+	"synth-user":  {0.25, 0},
 }
 
 // synthPerEmail is how many generated tasks, foreign and related

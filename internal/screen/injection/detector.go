@@ -204,26 +204,34 @@ func (d *Detector) report(sc *scratch, text []byte, p float64) Report {
 		return 0
 	})
 	var findings []screen.Finding
-	rest := 1 - p
+	var top []found // the strongest hit of each finding
+	var corroborated []bool
 	for _, f := range sc.found {
 		i := slices.IndexFunc(findings, func(x screen.Finding) bool { return x.Category == f.cat })
 		if i < 0 {
-			if f.cat != CatModel && f.cat != CatHidden {
-				rest *= 1 - evidence(f.weight, p, f.firm)
-			}
 			findings = append(findings, screen.Finding{Category: f.cat, Score: f.weight})
+			top, corroborated = append(top, f), append(corroborated, false)
 			i = len(findings) - 1
+		} else if f.weight > quotedRule && (f.end <= top[i].start || f.start >= top[i].end) {
+			corroborated[i] = true
 		}
 		if len(findings[i].Spans) < maxSpans {
 			findings[i].Spans = append(findings[i].Spans, span(text, f.start, f.end))
+		}
+	}
+	rest := 1 - p
+	for i, f := range top {
+		if f.cat != CatModel && f.cat != CatHidden {
+			rest *= 1 - evidence(f.weight, p, f.firm || corroborated[i] && f.weight >= strongRule)
 		}
 	}
 	return Report{Score: clamp(1 - rest), Findings: findings}
 }
 
 // evidence is how much a heuristic hit of weight w adds when the model
-// says p. Chat-template markers (firm) and rules of weight firmRule or
-// more count on their own; rules from strongRule up count for a share
+// says p. Chat-template markers and hits corroborated by a second,
+// separate hit of the same category (firm), and rules of weight firmRule
+// or more count on their own; rules from strongRule up count for a share
 // of their weight that grows with p, from strongFloor at p = 0 to all of
 // it at p = 1; weaker ones only amplify what the model already sees. So
 // a lone "act as" or "use the tool" in ordinary text does not flag it,

@@ -83,8 +83,11 @@ const shortLen = 64
 // question mark. The structural features of a document (docMin bytes or
 // more) are hashed apart from those of a short text: "what is the capital
 // of brazil?" alone is a user's question, inside an e-mail it is a task
-// slipped to the model that reads the e-mail. In a document, each
-// sentence also gets topic-shift features (see shift).
+// slipped to the model that reads the e-mail. A sentence that refers to
+// the reader's own output ("… in your answer", "your reply should …")
+// gets a feature of its own, alone and paired with its first word. Each
+// sentence of a text of two sentences or more also gets topic-shift
+// features (see shift).
 func words(dst []feature, s []byte, wc *wordCounts) []feature {
 	var salt uint32
 	if len(s) >= docMin {
@@ -145,6 +148,11 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 			dst = structural(dst, mix(second, 10+salt), end)
 		}
 		cur.add(wc, s[i:j], end)
+		if !cur.outRef && cur.refersToOutput(h) {
+			cur.outRef = true
+			dst = append(dst, feature{mix(1, 44+salt), end})
+			dst = structural(dst, mix(first*7+1, 45+salt), end)
+		}
 		sent, line = false, false
 		prev = h
 		i = j

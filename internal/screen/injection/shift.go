@@ -127,10 +127,40 @@ type sentence struct {
 	n, shared int
 	question  bool
 	end       int32 // end of the last word
+	words     int   // words so far
+	yourAt    int   // words at the last "your" (or "deine", "ihre"), 0 if none
+	outRef    bool  // the sentence refers to the reader's output
+}
+
+// Word hashes for refersToOutput.
+var (
+	hashesYour   = hashSet("your", "deine", "deiner", "ihre", "ihrer", "votre", "tu")
+	hashesOutput = hashSet("answer", "answers", "response", "responses", "reply", "replies", "output",
+		"summary", "antwort", "antworten", "ausgabe", "zusammenfassung", "reponse", "respuesta")
+)
+
+func hashSet(ws ...string) map[uint32]bool {
+	m := make(map[uint32]bool, len(ws))
+	for _, w := range ws {
+		m[wordHash([]byte(w))] = true
+	}
+	return m
+}
+
+// refersToOutput records word h (words must call it for every word after
+// add) and reports whether it is an output noun at most two words after
+// "your": "your answer", "your final reply", "ihre antwort".
+func (st *sentence) refersToOutput(h uint32) bool {
+	if hashesYour[h] {
+		st.yourAt = st.words
+		return false
+	}
+	return st.yourAt > 0 && st.words-st.yourAt <= 2 && hashesOutput[h]
 }
 
 func (st *sentence) add(wc *wordCounts, w []byte, end int32) {
 	st.end = end
+	st.words++
 	h, ok := contentWord(w)
 	if !ok {
 		return
