@@ -97,7 +97,7 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 		wc = new(wordCounts)
 	}
 	wc.count(s)
-	nsent := 0
+	nsent, k := 0, 0
 	var prev, first, second uint32
 	var cur sentence
 	sent, line, nth := true, true, 0
@@ -147,7 +147,8 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 			second = first*31 + h
 			dst = structural(dst, mix(second, 10+salt), end)
 		}
-		cur.add(wc, s[i:j], end)
+		cur.add(wc, k, end)
+		k++
 		if !cur.outRef && cur.refersToOutput(h) {
 			cur.outRef = true
 			dst = append(dst, feature{mix(1, 44+salt), end})

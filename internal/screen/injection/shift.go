@@ -15,9 +15,10 @@ import "slices"
 // wordCounts counts the content words of one text in an open-addressing
 // table that is reused from call to call.
 type wordCounts struct {
-	keys []uint32 // 0 = empty
-	vals []uint16
-	mask uint32
+	keys  []uint32 // 0 = empty
+	vals  []uint16
+	mask  uint32
+	words []uint32 // contentWord hash of each word of the text in order, 0 if none
 }
 
 // count resets the table and counts the content words of s.
@@ -31,6 +32,7 @@ func (wc *wordCounts) count(s []byte) {
 	clear(wc.keys)
 	clear(wc.vals)
 	wc.mask = uint32(size - 1)
+	wc.words = wc.words[:0]
 	for i := 0; i < len(s); {
 		if !wordByte(s[i]) {
 			i++
@@ -40,11 +42,13 @@ func (wc *wordCounts) count(s []byte) {
 		for j < len(s) && wordByte(s[j]) {
 			j++
 		}
-		if h, ok := contentWord(s[i:j]); ok {
+		h, ok := contentWord(s[i:j])
+		if ok {
 			k := wc.slot(h)
 			wc.keys[k] = h
 			wc.vals[k] = min(wc.vals[k]+1, 1<<15)
 		}
+		wc.words = append(wc.words, h)
 		i = j
 	}
 }
@@ -134,10 +138,12 @@ type sentence struct {
 
 // Word hashes for refersToOutput.
 var (
-	hashesYour   = hashSet("your", "deine", "deiner", "ihre", "ihrer", "votre", "tu")
+	hashesYour   = [...]uint32{hash("your"), hash("deine"), hash("deiner"), hash("ihre"), hash("ihrer"), hash("votre"), hash("tu")}
 	hashesOutput = hashSet("answer", "answers", "response", "responses", "reply", "replies", "output",
 		"summary", "antwort", "antworten", "ausgabe", "zusammenfassung", "reponse", "respuesta")
 )
+
+func hash(w string) uint32 { return wordHash([]byte(w)) }
 
 func hashSet(ws ...string) map[uint32]bool {
 	m := make(map[uint32]bool, len(ws))
@@ -151,18 +157,22 @@ func hashSet(ws ...string) map[uint32]bool {
 // add) and reports whether it is an output noun at most two words after
 // "your": "your answer", "your final reply", "ihre antwort".
 func (st *sentence) refersToOutput(h uint32) bool {
-	if hashesYour[h] {
-		st.yourAt = st.words
-		return false
+	for _, y := range hashesYour {
+		if h == y {
+			st.yourAt = st.words
+			return false
+		}
 	}
 	return st.yourAt > 0 && st.words-st.yourAt <= 2 && hashesOutput[h]
 }
 
-func (st *sentence) add(wc *wordCounts, w []byte, end int32) {
+// add records the next word of the sentence, the k-th of the text (as
+// wc.count saw it), which ends at end.
+func (st *sentence) add(wc *wordCounts, k int, end int32) {
 	st.end = end
 	st.words++
-	h, ok := contentWord(w)
-	if !ok {
+	h := wc.words[k]
+	if h == 0 {
 		return
 	}
 	st.n++
