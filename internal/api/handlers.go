@@ -18,6 +18,8 @@ type Identities interface {
 	Renew(ctx context.Context, a identity.Actor, kind store.Kind, name string, csr []byte) (*identity.SVID, error)
 	CreateAgent(ctx context.Context, a identity.Actor, name, segment string) (store.Principal, error)
 	Agent(ctx context.Context, name string) (store.Principal, error)
+	// Principal is Agent (or Human) served from a short-lived cache.
+	Principal(ctx context.Context, kind store.Kind, name string) (store.Principal, error)
 	Human(ctx context.Context, name string) (store.Principal, error)
 	Agents(ctx context.Context) ([]store.Principal, error)
 	SetAgentStatus(ctx context.Context, a identity.Actor, name string, s store.Status) (store.Principal, error)

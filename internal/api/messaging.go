@@ -69,7 +69,10 @@ func (h messagingHandler) recipient(ctx context.Context, to string) (messaging.R
 		}
 		name = n
 	}
-	p, err := h.ids.Agent(ctx, name)
+	// The short-lived principal cache that authenticates every caller
+	// also serves recipients: a suspension on this node applies at once,
+	// one on another node within the cache TTL, as for callers.
+	p, err := h.ids.Principal(ctx, store.KindAgent, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return messaging.Recipient{}, connect.NewError(connect.CodeNotFound, fmt.Errorf("recipient %q does not exist", to))
 	}

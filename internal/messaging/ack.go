@@ -23,22 +23,29 @@ func (s *Service) Ack(ctx context.Context, a policy.Actor, mailbox string, ids [
 	return s.ack(ctx, a, mailbox, ids)
 }
 
-// ack acknowledges the stored messages ids of mailbox; see Ack.
+// ack acknowledges the stored messages ids of mailbox; see Ack. The ready
+// ones are acked with one statement per 64; only IDs that were not need a
+// lookup, to tell an earlier ack from an error.
 func (s *Service) ack(ctx context.Context, a policy.Actor, mailbox string, ids []string) (int, error) {
 	now, n := s.now(), 0
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		n = 0
+		acked, err := tx.AckMessages(mailbox, ids, now)
+		if err != nil {
+			return err
+		}
+		counted := make(map[string]bool, len(acked))
 		for _, id := range ids {
-			err := tx.AckMessage(mailbox, id, now)
-			if errors.Is(err, store.ErrConflict) {
-				if m, merr := tx.Message(id); merr == nil && m.State == store.MessageAcked {
-					continue // acked before
+			if !acked[id] {
+				if err := ackedBefore(tx, mailbox, id); err != nil {
+					return err
 				}
-				return fmt.Errorf("message %s is not awaiting acknowledgement: %w", id, err)
+				continue
 			}
-			if err != nil {
-				return fmt.Errorf("message %s: %w", id, err)
+			if counted[id] {
+				continue // listed twice
 			}
+			counted[id] = true
 			if _, err := tx.AppendEvent(s.event(a.ID, a.RequestID, "message.acked", store.OutcomeSuccess, mailbox, "message "+id, nil)); err != nil {
 				return err
 			}
@@ -50,6 +57,23 @@ func (s *Service) ack(ctx context.Context, a policy.Actor, mailbox string, ids [
 		return 0, fmt.Errorf("ack: %w", err)
 	}
 	return n, nil
+}
+
+// ackedBefore returns nil if id is a message of mailbox acked earlier,
+// an error wrapping store.ErrNotFound if mailbox has no such message, and
+// one wrapping store.ErrConflict if it is not awaiting acknowledgement.
+func ackedBefore(tx store.Tx, mailbox, id string) error {
+	m, err := tx.Message(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.Mailbox != mailbox) {
+		return fmt.Errorf("message %s: not in %s: %w", id, mailbox, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("message %s: %w", id, err)
+	}
+	if m.State != store.MessageAcked {
+		return fmt.Errorf("message %s is not awaiting acknowledgement: %w", id, store.ErrConflict)
+	}
+	return nil
 }
 
 // Get returns one message of mailbox without leasing it, in any state but

@@ -70,7 +70,12 @@ func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Reci
 	case store.MessageQuarantined:
 		hold = &heldBy{from: from.Entity, to: to.Entity, needed: 1, ref: QuarantinePrefix}
 	}
-	r, err := s.commit(ctx, a, &m, d.Reasons, hold)
+	var r Result
+	if hold == nil && state == store.MessageReady {
+		r, err = s.commitBatched(ctx, a, &m, d.Reasons)
+	} else {
+		r, err = s.commit(ctx, a, &m, d.Reasons, hold)
+	}
 	if err != nil {
 		return Result{}, s.rejected(ctx, a, from, to, e.ID, err)
 	}
@@ -133,6 +138,12 @@ func (s *Service) checkMailboxQuota(tx store.Tx, m *store.Message) error {
 	if err != nil {
 		return err
 	}
+	return s.quotaErr(m, u)
+}
+
+// quotaErr fails with ErrQuota if u, the usage of m's mailbox with m
+// counted, is over quota.
+func (s *Service) quotaErr(m *store.Message, u store.MailboxUsage) error {
 	maxN, maxB := orDefault(s.QuotaMessages, DefaultQuotaMessages), orDefault(s.QuotaBytes, DefaultQuotaBytes)
 	if u.Messages > maxN || u.Bytes > maxB {
 		return fmt.Errorf("%w: %s holds %d messages (%d bytes); the limit is %d messages (%d bytes) until the recipient acknowledges some",

@@ -86,6 +86,7 @@ type Service struct {
 	initNotifier sync.Once
 	initSlots    sync.Once
 	sendSlots    chan struct{} // see maxPendingSends
+	batcher      sendBatcher   // see commitBatched
 }
 
 func (s *Service) now() time.Time {

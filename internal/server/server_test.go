@@ -324,6 +324,29 @@ func TestJSONAPI(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil || got.SpiffeID != "spiffe://airlock.local/agent/a1" || got.ExpiresAt.IsZero() {
 		t.Fatalf("WhoAmI JSON: %s (%v)", out, err)
 	}
+	// Responses are never compressed (CRIME/BREACH), even when asked to,
+	// and a compressed request is refused.
+	req, _ := http.NewRequest(http.MethodPost, h.apiURL()+"/airlock.v1.IdentityService/WhoAmI", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if enc := resp.Header.Get("Content-Encoding"); resp.StatusCode != http.StatusOK || enc != "" {
+		t.Errorf("WhoAmI with Accept-Encoding gzip: status %d, Content-Encoding %q; want 200 and none", resp.StatusCode, enc)
+	}
+	req, _ = http.NewRequest(http.MethodPost, h.apiURL()+"/airlock.v1.IdentityService/WhoAmI", strings.NewReader("\x1f\x8b"))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	if resp, err = hc.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Error("gzip-compressed request: got 200, want a refusal")
+	}
 	bad := []struct {
 		name, body, wantCode string
 	}{

@@ -62,6 +62,13 @@ type MailboxUsage struct {
 type MessageTx interface {
 	// PutMessage stores m and returns its Seq; ErrExists if m.ID is taken.
 	PutMessage(m Message) (int64, error)
+	// PutMessages stores ms in order, with consecutive Seqs, and returns
+	// them; ErrExists (or another error) fails the whole call if an ID is
+	// taken, so check with TakenMessageIDs first. It is PutMessage for a
+	// batch, with far fewer statements.
+	PutMessages(ms []Message) ([]int64, error)
+	// TakenMessageIDs returns which of ids are stored messages.
+	TakenMessageIDs(ids []string) (map[string]bool, error)
 	// Message returns one message; ErrNotFound if absent.
 	Message(id string) (Message, error)
 	// MessageByIdempotency returns the message sender stored with key
@@ -78,6 +85,10 @@ type MessageTx interface {
 	// records at; ErrNotFound if mailbox has no such message, ErrConflict
 	// if it is not ready (already acked, held, quarantined or dead).
 	AckMessage(mailbox, id string, at time.Time) error
+	// AckMessages marks acked, and records at for, those of ids that are
+	// ready messages of mailbox, and returns them; the others are left
+	// alone (look them up to tell unknown from not ready).
+	AckMessages(mailbox string, ids []string, at time.Time) (map[string]bool, error)
 	// ListMessages returns messages of mailbox in state, oldest first,
 	// without leasing them (at most limit; 0 means no limit).
 	ListMessages(mailbox string, state MessageState, limit int) ([]Message, error)

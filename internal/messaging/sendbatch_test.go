@@ -1,0 +1,140 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// concurrently runs n sends at once, as many as possible in the same
+// batched commit, and returns their results and errors by index.
+func concurrently(n int, send func(i int) (Result, error)) ([]Result, []error) {
+	rs, errs := make([]Result, n), make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			rs[i], errs[i] = send(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return rs, errs
+}
+
+// TestBatchedSendsQuota: concurrent sends over quota, committed in shared
+// batches, store exactly the quota and refuse the rest with ErrQuota.
+func TestBatchedSendsQuota(t *testing.T) {
+	h := newHub(t)
+	h.svc.QuotaMessages = 20
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	_, errs := concurrently(50, func(i int) (Result, error) { return h.send(a1, a2, fmt.Sprint("m", i)) })
+	stored := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			stored++
+		case !errors.Is(err, ErrQuota):
+			t.Errorf("send: %v, want nil or ErrQuota", err)
+		}
+	}
+	if stored != 20 {
+		t.Errorf("%d sends succeeded, want the quota of 20", stored)
+	}
+	if ds := h.fetch(a2, 100); len(ds) != 20 {
+		t.Errorf("fetched %d messages, want 20", len(ds))
+	}
+	if evs := h.events("message.sent"); len(evs) != 20 {
+		t.Errorf("%d message.sent events, want 20", len(evs))
+	}
+	if evs := h.events("message.rejected"); len(evs) != 30 {
+		t.Errorf("%d message.rejected events, want 30", len(evs))
+	}
+}
+
+// TestBatchedSendsIdempotency: concurrent sends with one idempotency key
+// store one message, and every send returns its ID.
+func TestBatchedSendsIdempotency(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	rs, errs := concurrently(30, func(i int) (Result, error) {
+		e := h.envelope(a1, a2, fmt.Sprint("retry ", i))
+		return h.svc.Send(context.Background(), a1.actor(), a1.sender(), a2.recipient(), e, h.sign(a1, e), "same-key")
+	})
+	firsts := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		if rs[i].ID != rs[0].ID {
+			t.Errorf("send %d returned ID %s, want %s like the others", i, rs[i].ID, rs[0].ID)
+		}
+		if !rs[i].Duplicate {
+			firsts++
+		}
+	}
+	if firsts != 1 {
+		t.Errorf("%d sends were not reported as duplicates, want exactly 1", firsts)
+	}
+	if ds := h.fetch(a2, 100); len(ds) != 1 {
+		t.Errorf("fetched %d messages, want 1", len(ds))
+	}
+}
+
+// TestBatchedSendsReplay: the same signed envelope sent many times at once
+// is stored once; every other send is ErrDuplicate.
+func TestBatchedSendsReplay(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	e := h.envelope(a1, a2, "once")
+	sig := h.sign(a1, e)
+	_, errs := concurrently(30, func(int) (Result, error) {
+		return h.svc.Send(context.Background(), a1.actor(), a1.sender(), a2.recipient(), e, sig, "")
+	})
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, ErrDuplicate):
+			t.Errorf("replay: %v, want ErrDuplicate", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d sends of one envelope succeeded, want 1", ok)
+	}
+	if ds := h.fetch(a2, 100); len(ds) != 1 || ds[0].Envelope.ID != e.ID {
+		t.Errorf("fetched %d messages, want the one", len(ds))
+	}
+}
+
+// TestBatchedSendCancelled: a send whose context has ended before its
+// batch starts is not stored.
+func TestBatchedSendCancelled(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e := h.envelope(a1, a2, "never")
+	e.Sender, e.Recipient = a1.id, a2.id
+	m := h.svc.newMessage(a2.mailbox(), a1.sender(), e, h.sign(a1, e), "", "ready")
+	if err := h.svc.seal(context.Background(), a2.mailbox(), &m, e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.commitBatched(ctx, a1.actor(), &m, nil); err == nil {
+		// The batch may have taken it before the caller saw ctx end;
+		// then it must be stored and delivered.
+		if ds := h.fetch(a2, 10); len(ds) != 1 {
+			t.Errorf("a send reported stored was not delivered")
+		}
+		return
+	} else if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled send: %v, want context.Canceled", err)
+	}
+	if ds := h.fetch(a2, 10); len(ds) != 0 {
+		t.Errorf("a send that failed with context.Canceled was delivered")
+	}
+}
