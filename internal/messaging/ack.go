@@ -28,7 +28,7 @@ func (s *Service) Ack(ctx context.Context, a policy.Actor, mailbox string, ids [
 // lookup, to tell an earlier ack from an error.
 func (s *Service) ack(ctx context.Context, a policy.Actor, mailbox string, ids []string) (int, error) {
 	now, n := s.now(), 0
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err := s.inBatch(ctx, func(tx store.Tx) error {
 		n = 0
 		acked, err := tx.AckMessages(mailbox, ids, now)
 		if err != nil {

@@ -77,7 +77,7 @@ func (s *Service) fetchOnce(ctx context.Context, a policy.Actor, mailbox string,
 	now := s.now()
 	lease := orDefault(s.Lease, DefaultLease)
 	var ms []store.Message
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
+	err := s.inBatch(ctx, func(tx store.Tx) error {
 		var err error
 		ms, err = tx.LeaseMessages(mailbox, now, lease, limit, orDefault(s.MaxAttempts, DefaultMaxAttempts))
 		return err

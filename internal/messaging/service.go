@@ -86,7 +86,7 @@ type Service struct {
 	initNotifier sync.Once
 	initSlots    sync.Once
 	sendSlots    chan struct{} // see maxPendingSends
-	batcher      sendBatcher   // see commitBatched
+	batcher      batcher       // see inBatch
 }
 
 func (s *Service) now() time.Time {

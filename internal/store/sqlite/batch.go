@@ -143,6 +143,7 @@ func (s *Store) runWriter() {
 		}
 		s.runBatch(batch)
 		clear(batch) // drop references to finished requests
+		s.stmts.prepareWanted(context.Background())
 	}
 }
 
@@ -166,7 +167,7 @@ func (s *Store) runBatch(batch []*request) {
 		return
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	q := sqlstore.SQLQuerier(tx)
+	q := s.stmts.querier(tx)
 	var prev *sqlstore.Tx // the last fn's Tx if it succeeded, for its audit cache
 	for i, r := range batch {
 		if !r.state.CompareAndSwap(queued, running) {
@@ -217,7 +218,7 @@ func (s *Store) runAlone(r *request) {
 		return
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	callFn(sqlstore.NewTx(ctx, dialect, sqlstore.SQLQuerier(tx)), r)
+	callFn(sqlstore.NewTx(ctx, dialect, s.stmts.querier(tx)), r)
 	if r.ok {
 		if err := tx.Commit(); err != nil {
 			r.err = fmt.Errorf("commit: %w", err)

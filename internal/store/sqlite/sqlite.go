@@ -44,14 +44,16 @@ var migrationFiles embed.FS
 const busyTimeout = 5 * time.Second
 
 var dialect = &sqlstore.Dialect{
-	Time: func(t time.Time) any { return t.UnixMicro() },
+	OrFail: true,
+	Time:   func(t time.Time) any { return t.UnixMicro() },
 }
 
 // Store is a store.Store backed by one SQLite file.
 type Store struct {
 	path   string
-	writer *sql.DB // one connection, BEGIN IMMEDIATE
-	reader *sql.DB // query_only connections
+	writer *sql.DB    // one connection, BEGIN IMMEDIATE
+	reader *sql.DB    // query_only connections
+	stmts  *stmtCache // statements prepared on the writer
 
 	queue   chan *request // Updates waiting for the writer goroutine
 	quit    chan struct{} // closed by Close to stop the writer
@@ -95,6 +97,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 		s.writer.Close()
 		return nil, err
 	}
+	s.stmts = newStmtCache(s.writer)
 	n := max(4, runtime.GOMAXPROCS(0))
 	if s.reader, err = openDB(ctx, abs, n, "query_only(1)"); err != nil {
 		s.writer.Close()
@@ -209,6 +212,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.stopped
+		s.stmts.close()
 		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("close sqlite %s: %w", s.path, s.closeErr)

@@ -343,3 +343,13 @@ func TestUpgradeRebuildsMessages(t *testing.T) {
 		t.Errorf("indexes after upgrade: got %q, %v; want %q", idx, err, want)
 	}
 }
+
+// BenchmarkMessageCycle: one op is one message sent, leased and acked,
+// in batches of 1 and 16 (see storetest.BenchMessageCycle).
+func BenchmarkMessageCycle(b *testing.B) {
+	for _, n := range []int{1, 16} {
+		b.Run(fmt.Sprint("batch=", n), func(b *testing.B) {
+			storetest.BenchMessageCycle(b, openTemp(b, filepath.Join(b.TempDir(), "hub.db")), n, 1024)
+		})
+	}
+}

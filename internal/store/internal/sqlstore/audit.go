@@ -214,7 +214,7 @@ func (tx *Tx) flush() error {
 // insertRows inserts rows into table with statements of at most maxRows
 // rows, whose row counts are powers of two.
 func (tx *Tx) insertRows(table string, columns []string, maxRows int, rows [][]any) error {
-	prefix := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ")"
+	prefix := tx.d.verb("INSERT") + " INTO " + table + " (" + strings.Join(columns, ", ") + ")"
 	row := "(" + placeholders(len(rows[0])) + ")"
 	for len(rows) > 0 {
 		k := maxRows

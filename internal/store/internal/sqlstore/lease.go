@@ -59,14 +59,14 @@ func (tx *Tx) leaseBatch(ms, leased []store.Message, until time.Time, maxAttempt
 	}
 	if len(dead) > 0 {
 		in, args := seqList(dead)
-		if _, err := tx.exec(`UPDATE messages SET state = ? WHERE seq IN `+in,
+		if _, err := tx.exec(tx.d.verb("UPDATE")+` messages SET state = ? WHERE seq IN `+in,
 			append([]any{string(store.MessageDead)}, args...)...); err != nil {
 			return nil, fmt.Errorf("move to dead letters: %w", err)
 		}
 	}
 	if len(live) > 0 {
 		in, args := seqList(live)
-		if _, err := tx.exec(`UPDATE messages SET attempts = attempts + 1, visible_at = ? WHERE seq IN `+in,
+		if _, err := tx.exec(tx.d.verb("UPDATE")+` messages SET attempts = attempts + 1, visible_at = ? WHERE seq IN `+in,
 			append([]any{tx.d.timeArg(until)}, args...)...); err != nil {
 			return nil, err
 		}

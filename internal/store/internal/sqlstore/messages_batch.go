@@ -79,7 +79,7 @@ func (tx *Tx) AckMessages(mailbox string, ids []string, at time.Time) (map[strin
 	for chunk := range slices.Chunk(ids, maxLeaseRows) {
 		args := append([]any{string(store.MessageAcked), tx.d.timeArg(at), mailbox, string(store.MessageReady)},
 			anys(chunk)...)
-		err := tx.queryAll(`UPDATE messages SET state = ?, acked = ?
+		err := tx.queryAll(tx.d.verb("UPDATE")+` messages SET state = ?, acked = ?
 			WHERE mailbox = ? AND state = ? AND id IN (`+placeholders(len(chunk))+`) RETURNING id`,
 			args, func(r Rows) error {
 				var id string

@@ -20,6 +20,24 @@ type Dialect struct {
 	// Time converts a time to the value bound to a timestamp column.
 	// Times arrive already in UTC and truncated to microseconds.
 	Time func(time.Time) any
+	// OrFail writes the multi-row statements of the hot paths as INSERT OR
+	// FAIL and UPDATE OR FAIL (SQLite). A plain multi-row statement on a
+	// table with constraints makes SQLite keep a statement journal, so it
+	// can undo just that statement; that costs a copy of every page it
+	// touches and, with modernc.org/sqlite, an mmap and munmap per
+	// statement. Nothing here needs the statement undone alone: the checks
+	// run first, and a failure fails the whole Update, whose rollback
+	// undoes the statement anyway.
+	OrFail bool
+}
+
+// verb returns the statement verb (INSERT or UPDATE) for the dialect; see
+// OrFail.
+func (d *Dialect) verb(v string) string {
+	if d.OrFail {
+		return v + " OR FAIL"
+	}
+	return v
 }
 
 // Querier runs statements inside one transaction. Queries are written with

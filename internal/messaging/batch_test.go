@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/airlock-hub/airlock/internal/store"
 )
 
 // concurrently runs n sends at once, as many as possible in the same
@@ -136,5 +138,52 @@ func TestBatchedSendCancelled(t *testing.T) {
 	}
 	if ds := h.fetch(a2, 10); len(ds) != 0 {
 		t.Errorf("a send that failed with context.Canceled was delivered")
+	}
+}
+
+// TestBatchedAckRefusalFailsAlone: acks of unknown IDs, run in the same
+// batches as good acks and sends, fail alone; everything else commits.
+func TestBatchedAckRefusalFailsAlone(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	for i := range 20 {
+		h.mustSend(a1, a2, fmt.Sprint("m", i))
+	}
+	ds := h.fetch(a2, 20)
+	if len(ds) != 20 {
+		t.Fatalf("fetched %d, want 20", len(ds))
+	}
+	rs, errs := concurrently(60, func(i int) (Result, error) {
+		switch i % 3 {
+		case 0:
+			n, err := h.svc.Ack(context.Background(), a2.actor(), a2.mailbox(), []string{ds[i/3].Envelope.ID})
+			return Result{ID: fmt.Sprint(n)}, err
+		case 1:
+			_, err := h.svc.Ack(context.Background(), a2.actor(), a2.mailbox(), []string{fmt.Sprint("unknown-", i)})
+			return Result{}, err
+		}
+		return h.send(a1, a2, fmt.Sprint("new ", i))
+	})
+	for i, err := range errs {
+		switch i % 3 {
+		case 0:
+			if err != nil || rs[i].ID != "1" {
+				t.Errorf("good ack %d: acked %s, %v; want 1, nil", i, rs[i].ID, err)
+			}
+		case 1:
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("ack of an unknown ID: %v, want ErrNotFound", err)
+			}
+		default:
+			if err != nil {
+				t.Errorf("send %d: %v", i, err)
+			}
+		}
+	}
+	if evs := h.events("message.acked"); len(evs) != 20 {
+		t.Errorf("%d message.acked events, want 20", len(evs))
+	}
+	if got := h.fetch(a2, 100); len(got) != 20 {
+		t.Errorf("fetched %d new messages, want the 20 sent alongside the acks", len(got))
 	}
 }
