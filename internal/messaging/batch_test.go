@@ -187,3 +187,28 @@ func TestBatchedAckRefusalFailsAlone(t *testing.T) {
 		t.Errorf("fetched %d new messages, want the 20 sent alongside the acks", len(got))
 	}
 }
+
+// TestReceiveReleasesUndelivered: when a Receive stream breaks, the
+// messages it leased but could not deliver are delivered again at once,
+// not when their lease runs out.
+func TestReceiveReleasesUndelivered(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	for i := range 3 {
+		h.mustSend(a1, a2, fmt.Sprint("m", i))
+	}
+	broken := errors.New("stream broke")
+	err := h.svc.Receive(context.Background(), a2.actor(), a2.mailbox(), 10, func(Delivery) error { return broken })
+	if !errors.Is(err, broken) {
+		t.Fatalf("Receive = %v, want the delivery error", err)
+	}
+	ds := h.fetch(a2, 10) // the test clock stands still: no lease has run out
+	if len(ds) != 3 {
+		t.Fatalf("fetched %d messages after the stream broke, want all 3 again", len(ds))
+	}
+	for _, d := range ds {
+		if d.Attempt != 2 {
+			t.Errorf("message %s on attempt %d, want 2", d.Envelope.ID, d.Attempt)
+		}
+	}
+}

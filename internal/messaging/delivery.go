@@ -85,6 +85,15 @@ func (s *Service) fetchOnce(ctx context.Context, a policy.Actor, mailbox string,
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", mailbox, err)
 	}
+	if err := ctx.Err(); err != nil && len(ms) > 0 {
+		// The caller left while the lease committed: nobody will get these.
+		ids := make([]string, len(ms))
+		for i := range ms {
+			ids[i] = ms[i].ID
+		}
+		s.release(ctx, mailbox, ids)
+		return nil, fmt.Errorf("fetch %s: %w", mailbox, err)
+	}
 	ds := make([]Delivery, 0, len(ms))
 	var corrupt []store.Event
 	for i := range ms {
@@ -131,6 +140,20 @@ func (s *Service) deadLetterCorrupt(ctx context.Context, ms []store.Message, ds 
 	})
 }
 
+// release ends the leases of messages ids, which were leased for a caller
+// that will never see them (it left, or its stream broke), so they are
+// delivered again at once rather than when the lease runs out. A failure
+// is left to the lease: they come back then.
+func (s *Service) release(ctx context.Context, mailbox string, ids []string) {
+	now := s.now()
+	err := s.inBatch(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		return tx.ReleaseMessages(mailbox, ids, now)
+	})
+	if err == nil {
+		s.notifier().Notify(mailbox)
+	}
+}
+
 func delivery(m *store.Message, e Envelope) Delivery {
 	labels, _ := ParseLabels(m.Labels) // written by the hub itself; unparseable labels read as none
 	return Delivery{Envelope: e, Signature: m.Signature, SenderChain: m.SenderChain,
@@ -149,8 +172,13 @@ func (s *Service) Receive(ctx context.Context, a policy.Actor, mailbox string, l
 		if err != nil {
 			return err
 		}
-		for _, d := range ds {
+		for i, d := range ds {
 			if err := deliver(d); err != nil {
+				rest := make([]string, 0, len(ds)-i)
+				for _, d := range ds[i:] {
+					rest = append(rest, d.row)
+				}
+				s.release(ctx, mailbox, rest)
 				return err
 			}
 		}

@@ -89,6 +89,10 @@ type MessageTx interface {
 	// ready messages of mailbox, and returns them; the others are left
 	// alone (look them up to tell unknown from not ready).
 	AckMessages(mailbox string, ids []string, at time.Time) (map[string]bool, error)
+	// ReleaseMessages ends the lease of those of ids that are ready
+	// messages of mailbox, making them visible again at at (their Attempts
+	// stay counted); others, acked ones included, are left alone.
+	ReleaseMessages(mailbox string, ids []string, at time.Time) error
 	// ListMessages returns messages of mailbox in state, oldest first,
 	// without leasing them (at most limit; 0 means no limit).
 	ListMessages(mailbox string, state MessageState, limit int) ([]Message, error)

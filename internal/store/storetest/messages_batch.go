@@ -111,3 +111,31 @@ func testAckMessages(t *testing.T, s store.Store) {
 		t.Errorf("acking again: got %v, want none", acked)
 	}
 }
+
+// testReleaseMessages: a released lease makes a message visible at once,
+// with its attempt counted; acked messages and other mailboxes' are left
+// alone.
+func testReleaseMessages(t *testing.T, s store.Store) {
+	a, b, other := message("rel-a", mailboxA), message("rel-b", mailboxA), message("rel-other", mailboxB)
+	putMessages(t, s, &a, &b, &other)
+	if got := leaseAt(t, s, mailboxA, base, 2, 0); len(got) != 2 {
+		t.Fatalf("leased %d, want 2", len(got))
+	}
+	leaseAt(t, s, mailboxB, base, 1, 0)
+	update(t, s, func(tx store.Tx) error {
+		if _, err := tx.AckMessages(mailboxA, []string{"rel-b"}, base); err != nil {
+			return err
+		}
+		return tx.ReleaseMessages(mailboxA, []string{"rel-a", "rel-b", "rel-other", "missing"}, base)
+	})
+	got := leaseAt(t, s, mailboxA, base, 10, 0)
+	if len(got) != 1 || got[0].ID != "rel-a" || got[0].Attempts != 2 {
+		t.Errorf("after release: leased %v, want rel-a on its second attempt", got)
+	}
+	if m := getMessage(t, s, "rel-b"); m.State != store.MessageAcked {
+		t.Errorf("acked message after release: state %s", m.State)
+	}
+	if got := leaseAt(t, s, mailboxB, base, 10, 0); len(got) != 0 {
+		t.Errorf("another mailbox's lease was released: leased %d", len(got))
+	}
+}

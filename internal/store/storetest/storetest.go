@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AckMessage", testAckMessage},
 		{"AckMessages", testAckMessages},
 		{"PutMessages", testPutMessages},
+		{"ReleaseMessages", testReleaseMessages},
 		{"TakenMessageIDs", testTakenMessageIDs},
 		{"Idempotency", testIdempotency},
 		{"RewriteMessage", testRewriteMessage},

@@ -102,3 +102,15 @@ func anys(s []string) []any {
 	}
 	return out
 }
+
+// ReleaseMessages implements store.Tx.
+func (tx *Tx) ReleaseMessages(mailbox string, ids []string, at time.Time) error {
+	for chunk := range slices.Chunk(ids, maxLeaseRows) {
+		args := append([]any{tx.d.timeArg(normTime(at)), mailbox, string(store.MessageReady)}, anys(chunk)...)
+		if _, err := tx.exec(tx.d.verb("UPDATE")+` messages SET visible_at = ?
+			WHERE mailbox = ? AND state = ? AND id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+			return fmt.Errorf("release %d messages of %s: %w", len(ids), mailbox, err)
+		}
+	}
+	return nil
+}
