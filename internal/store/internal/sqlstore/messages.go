@@ -33,6 +33,10 @@ func (tx *Tx) PutMessage(m store.Message) (int64, error) {
 	var seq int64
 	err := tx.queryRow(`SELECT COALESCE(MAX(seq), 0) + 1 FROM messages`, nil,
 		func(r Rows) error { return r.Scan(&seq) })
+	var refs []string
+	if err == nil {
+		refs, err = tx.putChains([]store.Message{m})
+	}
 	if err != nil {
 		return 0, fmt.Errorf("put message %s: %w", m.ID, err)
 	}
@@ -40,7 +44,7 @@ func (tx *Tx) PutMessage(m store.Message) (int64, error) {
 		`INSERT INTO messages (`+messageCols+`)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		seq, m.ID, m.Mailbox, m.Sender, m.Recipient, m.Subject, m.ContentType, m.Thread, m.ReplyTo,
-		bytesArg(m.Headers), bytesArg(m.Body), bytesArg(m.Signature), chainArg(m.SenderChain),
+		bytesArg(m.Headers), bytesArg(m.Body), bytesArg(m.Signature), refs[0],
 		m.Size, int64(m.KeyID), tx.d.timeArg(m.Created), string(m.State), m.Attempts,
 		tx.d.timeArg(m.VisibleAt), m.Idempotency, bytesArg(m.Labels))
 	if err != nil {
@@ -49,12 +53,14 @@ func (tx *Tx) PutMessage(m store.Message) (int64, error) {
 	return seq, nil
 }
 
-func scanMessage(r Rows) (store.Message, error) {
+// scanMessage scans a row of messageCols. A sender chain stored by
+// reference is left nil, with the reference in *ref, for resolveChains.
+func scanMessage(r Rows, ref *string) (store.Message, error) {
 	var m store.Message
 	var keyID int64
 	var state string
 	err := r.Scan(&m.Seq, &m.ID, &m.Mailbox, &m.Sender, &m.Recipient, &m.Subject, &m.ContentType,
-		&m.Thread, &m.ReplyTo, &m.Headers, &m.Body, &m.Signature, chainDest{&m.SenderChain},
+		&m.Thread, &m.ReplyTo, &m.Headers, &m.Body, &m.Signature, chainDest{&m.SenderChain, ref},
 		&m.Size, &keyID, timeDest{&m.Created}, &state, &m.Attempts, timeDest{&m.VisibleAt}, &m.Idempotency,
 		&m.Labels)
 	m.KeyID, m.State = uint32(keyID), store.MessageState(state)
@@ -64,11 +70,16 @@ func scanMessage(r Rows) (store.Message, error) {
 // queryMessages runs a query selecting messageCols and returns the rows.
 func (tx *Tx) queryMessages(query string, args ...any) ([]store.Message, error) {
 	var ms []store.Message
+	var refs []string
 	err := tx.queryAll(query, args, func(r Rows) error {
-		m, err := scanMessage(r)
-		ms = append(ms, m)
+		var ref string
+		m, err := scanMessage(r, &ref)
+		ms, refs = append(ms, m), append(refs, ref)
 		return err
 	})
+	if err == nil {
+		err = tx.resolveChains(ms, refs)
+	}
 	return ms, err
 }
 
@@ -76,10 +87,16 @@ func (tx *Tx) queryMessages(query string, args ...any) ([]store.Message, error) 
 // or store.ErrNotFound.
 func (tx *Tx) queryMessage(query string, args ...any) (store.Message, error) {
 	var m store.Message
+	var ref string
 	err := tx.queryRow(query, args, func(r Rows) (err error) {
-		m, err = scanMessage(r)
+		m, err = scanMessage(r, &ref)
 		return err
 	})
+	if err == nil {
+		ms := []store.Message{m}
+		err = tx.resolveChains(ms, []string{ref})
+		m = ms[0]
+	}
 	return m, err
 }
 

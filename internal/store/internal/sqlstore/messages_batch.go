@@ -37,6 +37,10 @@ func (tx *Tx) PutMessages(ms []store.Message) ([]int64, error) {
 	var next int64
 	err := tx.queryRow(`SELECT COALESCE(MAX(seq), 0) + 1 FROM messages`, nil,
 		func(r Rows) error { return r.Scan(&next) })
+	var refs []string
+	if err == nil {
+		refs, err = tx.putChains(ms)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("put %d messages: %w", len(ms), err)
 	}
@@ -45,7 +49,7 @@ func (tx *Tx) PutMessages(ms []store.Message) ([]int64, error) {
 	for i, m := range ms {
 		seqs[i] = next + int64(i)
 		rows[i] = []any{seqs[i], m.ID, m.Mailbox, m.Sender, m.Recipient, m.Subject, m.ContentType, m.Thread,
-			m.ReplyTo, bytesArg(m.Headers), bytesArg(m.Body), bytesArg(m.Signature), chainArg(m.SenderChain),
+			m.ReplyTo, bytesArg(m.Headers), bytesArg(m.Body), bytesArg(m.Signature), refs[i],
 			m.Size, int64(m.KeyID), tx.d.timeArg(m.Created), string(m.State), m.Attempts,
 			tx.d.timeArg(m.VisibleAt), m.Idempotency, bytesArg(m.Labels)}
 	}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -79,8 +80,12 @@ func bytesArg(b []byte) []byte {
 }
 
 // chainDest scans a certificate chain stored as a JSON array of base64
-// strings; an empty array becomes nil.
-type chainDest struct{ c *[][]byte }
+// strings; an empty array becomes nil. A reference to a sender_chains row
+// (see chains.go) is put in ref, if set, for resolveChains.
+type chainDest struct {
+	c   *[][]byte
+	ref *string
+}
 
 func (d chainDest) Scan(src any) error {
 	var b []byte
@@ -91,6 +96,10 @@ func (d chainDest) Scan(src any) error {
 		b = v
 	default:
 		return fmt.Errorf("scan certificate chain: unsupported type %T", src)
+	}
+	if d.ref != nil && bytes.HasPrefix(b, []byte(chainRefPrefix)) {
+		*d.ref, *d.c = string(b), nil
+		return nil
 	}
 	var c [][]byte
 	if err := json.Unmarshal(b, &c); err != nil {
