@@ -25,6 +25,10 @@ type Example struct {
 	Label  int     `json:"label"` // 1 = injection
 	Source string  `json:"source,omitempty"`
 	Weight float64 `json:"-"`
+	// Part is the sentence inserted into Text, when Text was made by
+	// inserting one: training also learns from the short windows around
+	// it (see instances).
+	Part string `json:"-"`
 }
 
 // Dataset is what training reads: the training examples and, when a
@@ -173,6 +177,10 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 			*dst = append(*dst, Example{Text: t, Label: label, Source: src})
 		}
 	}
+	// inserted adds part inserted into a text, cut to a window around it
+	inserted := func(dst *[]Example, src string, label int, text, part string) {
+		*dst = append(*dst, Example{Text: snippet(text, part), Label: label, Source: src, Part: part})
+	}
 	for _, e := range dtrain {
 		add(&ds.Train, "deepset", e.Label, e.Text)
 	}
@@ -190,17 +198,17 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	mailNeg, tasks := lines(ownEmailSentences), lines(ownTaskPositives)
 	for _, em := range emTrain {
 		for _, a := range atkTrain {
-			add(&ds.Train, "bipia", 1, snippet(insertVaried(rng, em, a), a))
+			inserted(&ds.Train, "bipia", 1, insertVaried(rng, em, a), a)
 		}
 		for range 12 {
 			h := hardTrain[rng.IntN(len(hardTrain))]
-			add(&ds.Train, "bipia-email", 0, snippet(insertVaried(rng, em, h), h))
+			inserted(&ds.Train, "bipia-email", 0, insertVaried(rng, em, h), h)
 		}
 		for range 32 {
 			a := tasks[rng.IntN(len(tasks))]
-			add(&ds.Train, "own-mail", 1, snippet(insertVaried(rng, em, a), a))
+			inserted(&ds.Train, "own-mail", 1, insertVaried(rng, em, a), a)
 			h := mailNeg[rng.IntN(len(mailNeg))]
-			add(&ds.Train, "own-mail", 0, snippet(insertVaried(rng, em, h), h))
+			inserted(&ds.Train, "own-mail", 0, insertVaried(rng, em, h), h)
 		}
 	}
 	// generated tasks and requests (synth.go), from their own generator
@@ -209,12 +217,14 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	for _, em := range emTrain {
 		for range synthPerEmail {
 			a := taskInjection(srng, kinds)
-			add(&ds.Train, "synth", 1, snippet(insertVaried(srng, em, a), a))
+			inserted(&ds.Train, "synth", 1, insertVaried(srng, em, a), a)
 			a = foreignRequest(srng)
-			add(&ds.Train, "synth", 1, snippet(insertVaried(srng, em, a), a))
+			inserted(&ds.Train, "synth", 1, insertVaried(srng, em, a), a)
 			if h := relatedRequest(srng, em); h != "" {
-				add(&ds.Train, "synth", 0, snippet(insertVaried(srng, em, h), h))
+				inserted(&ds.Train, "synth", 0, insertVaried(srng, em, h), h)
 			}
+			h := personRequest(srng)
+			inserted(&ds.Train, "synth", 0, insertVaried(srng, em, h), h)
 		}
 		for range synthPerEmail / 4 {
 			add(&ds.Train, "synth-user", 0, userRequest(srng, kinds))
@@ -222,6 +232,13 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	}
 	for range shortNegatives {
 		add(&ds.Train, "synth-user", 0, shortText(srng))
+	}
+	// short plain mail, alone and as a carrier of generated tasks
+	for range plainMails {
+		em := plainMail(srng)
+		add(&ds.Train, "synth-mail", 0, em)
+		a := taskInjection(srng, kinds)
+		inserted(&ds.Train, "synth-mail", 1, insertVaried(srng, em, a), a)
 	}
 	for range 150 { // encoded noise in ordinary mail is not an attack
 		em := emTrain[rng.IntN(len(emTrain))]
@@ -240,7 +257,7 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 			a = tasks[mrng.IntN(len(tasks))]
 		}
 		t := MachineWithInjection(mrng, a)
-		add(&ds.Train, "machine", 1, snippet(t, a))
+		inserted(&ds.Train, "machine", 1, t, a)
 	}
 	if holdout {
 		// the validation split draws from its own generator, so changes
@@ -276,6 +293,7 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 	"machine":     {0.3, 0.1},
 	"synth":       {1.5, 1},
 	"synth-user":  {0.25, 0},
+	"synth-mail":  {1, 0.5},
 }
 
 // synthPerEmail is how many generated tasks, foreign and related
@@ -285,6 +303,9 @@ const synthPerEmail = 16
 // shortNegatives is how many short benign texts (subjects, references,
 // identifiers) training gets.
 const shortNegatives = 400
+
+// plainMails is how many short plain e-mails (plainMail) training gets.
+const plainMails = 400
 
 // How many synthetic machine-content examples training gets.
 const (

@@ -172,16 +172,21 @@ func (m *Model) best(sc *scratch, s []byte) (float64, int, int) {
 		sc.cnt[i] += sc.cnt[i-1]
 	}
 	bestZ, bs, be := math.Inf(-1), 0, n
-	windows(n, func(a, b int) {
-		k := sc.cnt[b] - sc.cnt[a]
+	score := func(a, b int, small bool) {
+		sum, k := sc.sum[b]-sc.sum[a], sc.cnt[b]-sc.cnt[a]
 		if k == 0 {
 			return
 		}
-		z := float64(scale) * float64(sc.sum[b]-sc.sum[a]) / math.Sqrt(float64(max(k, minFeatures)))
+		if small {
+			sum, k = sum+int32(wts[smallBucket]), k+1
+		}
+		z := float64(scale) * float64(sum) / math.Sqrt(float64(max(k, minFeatures)))
 		if z > bestZ {
 			bestZ, bs, be = z, a, b
 		}
-	})
+	}
+	windows(n, func(a, b int) { score(a, b, false) })
+	smallWindows(n, func(a, b int) { score(a, b, true) })
 	if math.IsInf(bestZ, -1) {
 		return 0, 0, 0
 	}

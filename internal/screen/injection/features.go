@@ -16,10 +16,20 @@ const (
 	window = 384
 	stride = 96
 
+	// smallWindow and smallStride: texts longer than smallWindow are also
+	// scored in short windows, about a sentence long, so that a one-line
+	// task is judged with little of the document around it.
+	smallWindow = 64
+	smallStride = 16
+
 	// docMin is the length from which a text counts as a document for
 	// the structural features (see words).
 	docMin = 160
 )
+
+// smallBucket is a feature every short window has, so the model learns
+// how far a short window's evidence is to be trusted against a long one's.
+var smallBucket = mix(1, 60)
 
 // minFeatures is the fewest features a window is normalized by (each
 // occurrence weighs 1/sqrt(max(n, minFeatures))): a text of a few bytes
@@ -184,17 +194,27 @@ func wordByte(c byte) bool {
 // windows calls fn for each scoring window [start, end) of a text of n
 // bytes: the whole text when it is short, else windows of the fixed size
 // at a fixed stride, the last one flush with the end.
-func windows(n int, fn func(start, end int)) {
-	if n <= window {
+func windows(n int, fn func(start, end int)) { windowsOf(n, window, stride, fn) }
+
+// smallWindows calls fn for each short window of a text longer than
+// smallWindow bytes, and not at all for a shorter one.
+func smallWindows(n int, fn func(start, end int)) {
+	if n > smallWindow {
+		windowsOf(n, smallWindow, smallStride, fn)
+	}
+}
+
+func windowsOf(n, size, step int, fn func(start, end int)) {
+	if n <= size {
 		fn(0, n)
 		return
 	}
-	for s := 0; ; s += stride {
-		if s+window >= n {
-			fn(n-window, n)
+	for s := 0; ; s += step {
+		if s+size >= n {
+			fn(n-size, n)
 			return
 		}
-		fn(s, s+window)
+		fn(s, s+size)
 	}
 }
 

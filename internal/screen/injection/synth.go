@@ -1,6 +1,7 @@
 package injection
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -319,4 +320,92 @@ func shortText(rng *rand.Rand) string {
 		return word() + "-" + id()
 	}
 	return word() + " " + word() + " " + id()
+}
+
+// personRequest returns a request to the human recipient of a mail,
+// about people and errands of ordinary work and life ("Could you let the
+// tenants on the second floor know?"): it need not share a word with the
+// mail, and it is not a task for a model.
+func personRequest(rng *rand.Rand) string {
+	people := []string{"the team", "your manager", "the new starters", "the parents",
+		"the drivers", "the guests", "the cleaners", "accounts", "the neighbours", "the volunteers",
+		"the night shift", "the landlord", "reception", "the kitchen staff", "the other coaches",
+		"our supplier", "the delivery driver", "the committee", "the students"}
+	errands := []string{"know about the change", "know before Friday", "bring their badges",
+		"move their cars from the yard", "sign the attendance list", "check the rota",
+		"collect the keys from the office", "use the side entrance", "keep the door closed",
+		"confirm their numbers by Wednesday", "pick up the parcels", "switch off the heating",
+		"update their contact details", "arrive ten minutes early", "return the forms",
+		"water the plants", "wait in the lobby", "leave the boxes by the lift"}
+	who, what := pick(rng, people...), pick(rng, errands...)
+	switch rng.IntN(8) {
+	case 0:
+		return "Could you let " + who + " " + what + "?"
+	case 1:
+		return "Can you ask " + who + " to " + what + "?"
+	case 2:
+		return "Please remind " + who + " to " + what + "."
+	case 3:
+		return "Would you mind telling " + who + " to " + what + "?"
+	case 4:
+		return "Could you make sure " + who + " " + what + "?"
+	case 5:
+		return "Can you pass this on to " + who + "?"
+	case 6:
+		return "Let " + who + " know, please."
+	}
+	return "If you see " + who + ", tell them to " + what + "."
+}
+
+// plainMail returns a short plain e-mail between colleagues, neighbours
+// or a club: a greeting, two to four statements about an ordinary
+// matter, perhaps a request to the recipient, a sign-off. Most of its
+// sentences share no word with each other, as in real short mail, so the
+// topic-shift features must not take a novel sentence for an attack.
+func plainMail(rng *rand.Rand) string {
+	greet := pick(rng, "Hi %s,", "Hello %s,", "Dear %s,", "Hey %s,", "Good morning %s,", "%s,")
+	name := pick(rng, "Chris", "all", "team", "everyone", "Anna", "Marco", "neighbours", "Priya", "Tom", "folks", "Sam")
+	stmts := []string{
+		"The server room will be closed for inspection on Tuesday afternoon.",
+		"Lunch on Friday is at the Italian place round the corner.",
+		"The printer on the second floor is out of toner again.",
+		"Training for the new booking system starts next Monday at ten.",
+		"The car park will be resurfaced over the weekend.",
+		"Our match against the Rovers has been moved to Sunday morning.",
+		"The kitchen will get a new dishwasher on Thursday.",
+		"Heating in the east wing is back to normal since yesterday.",
+		"Payroll runs one day early this month because of the holiday.",
+		"The fire alarm test is planned for Wednesday at 11:00.",
+		"Window cleaners are coming on the 14th, so keep the blinds up.",
+		"The quarterly figures look better than expected.",
+		"Visitors must sign in at reception from now on.",
+		"The library will stay open until eight during exam weeks.",
+		"New lockers have been installed next to the changing rooms.",
+		"The water supply will be off between nine and noon.",
+		"The choir rehearsal is in the church hall this week.",
+		"Our office plants need a new volunteer for the summer.",
+		"The shuttle bus leaves from the north gate at 7:45.",
+		"The lift in block C is working again.",
+		"Recycling bins are now collected on Mondays.",
+		"The wifi password for guests has changed.",
+		"Parking permits for next year are ready for collection.",
+		"The garden party is still on, rain or shine.",
+		"The team offsite is confirmed for the last week of June.",
+		"Bring a warm jacket, the hall gets cold in the evening.",
+		"The boiler service is booked for Thursday between 8 and 12.",
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, greet, name)
+	b.WriteString("\n\n")
+	n := 2 + rng.IntN(3)
+	for i := range n {
+		b.WriteString(pick(rng, stmts...))
+		if i == n/2 && rng.IntN(2) == 0 {
+			b.WriteString(pick(rng, " ", "\n\n") + personRequest(rng))
+		}
+		b.WriteString(pick(rng, " ", "\n\n", "\n"))
+	}
+	b.WriteString(pick(rng, "\n\nThanks,\n", "\n\nBest,\n", "\n\nCheers,\n", "\n\nRegards,\n", "\n\n"))
+	b.WriteString(pick(rng, "Facilities", "Helen", "The office team", "Jo", "Coach Mike", "Building management", "Dev"))
+	return b.String()
 }

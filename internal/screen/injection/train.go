@@ -1,6 +1,7 @@
 package injection
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 
@@ -70,30 +71,68 @@ func Train(examples []Example, opt TrainOptions) *Model {
 
 func instances(examples []Example) []instance {
 	var out []instance
-	var t normalize.Text
+	var t, pt normalize.Text
 	var fs []feature
 	var wc wordCounts
 	for _, e := range examples {
 		t.Reset([]byte(e.Text))
 		s := t.Bytes()
 		fs = features(fs[:0], s, &wc)
+		weight := e.Weight
+		if weight == 0 {
+			weight = 1
+		}
 		windows(len(s), func(a, b int) {
-			var in instance
-			for _, f := range fs {
-				if int(f.pos) >= a && int(f.pos) < b {
-					in.feats = append(in.feats, f.h)
-				}
-			}
-			if len(in.feats) == 0 {
-				return
-			}
-			in.scale = float32(1 / math.Sqrt(float64(max(len(in.feats), minFeatures))))
-			in.label, in.weight = float64(e.Label), e.Weight
-			if in.weight == 0 {
-				in.weight = 1
-			}
-			out = append(out, in)
+			out = appendInstance(out, fs, a, b, float64(e.Label), weight, false)
 		})
+		if e.Part == "" && e.Label == 1 {
+			continue // which short windows carry the attack is not known
+		}
+		// the short windows of a benign text are benign; those around an
+		// inserted part have its label, those away from it are the benign
+		// text it was inserted into. Together they weigh as much as the
+		// long windows.
+		ps, pe := 0, 0
+		if e.Part != "" {
+			pt.Reset([]byte(e.Part))
+			ps = bytes.Index(s, pt.Bytes())
+			if ps < 0 {
+				continue
+			}
+			pe = ps + len(pt.Bytes())
+		}
+		var ws [][2]int
+		smallWindows(len(s), func(a, b int) { ws = append(ws, [2]int{a, b}) })
+		for _, w := range ws {
+			a, b := w[0], w[1]
+			switch ov := min(b, pe) - max(a, ps); {
+			case pe > ps && 2*ov >= min(pe-ps, b-a):
+				out = appendInstance(out, fs, a, b, float64(e.Label), weight/float64(len(ws)), true)
+			case ov <= 0:
+				out = appendInstance(out, fs, a, b, 0, weight/float64(len(ws)), true)
+			}
+		}
 	}
 	return out
+}
+
+// appendInstance appends the instance made of the features of fs that end
+// in [a, b), unless there are none; a short window (small) also gets the
+// smallBucket feature.
+func appendInstance(out []instance, fs []feature, a, b int, label, weight float64, small bool) []instance {
+	var in instance
+	for _, f := range fs {
+		if int(f.pos) >= a && int(f.pos) < b {
+			in.feats = append(in.feats, f.h)
+		}
+	}
+	if len(in.feats) == 0 {
+		return out
+	}
+	if small {
+		in.feats = append(in.feats, smallBucket)
+	}
+	in.scale = float32(1 / math.Sqrt(float64(max(len(in.feats), minFeatures))))
+	in.label, in.weight = label, weight
+	return append(out, in)
 }
