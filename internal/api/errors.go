@@ -41,6 +41,8 @@ func codeOf(err error) (connect.Code, bool) {
 		return connect.CodeDataLoss, true
 	case errors.Is(err, messaging.ErrQuota):
 		return connect.CodeResourceExhausted, true
+	case errors.Is(err, messaging.ErrOverloaded):
+		return connect.CodeUnavailable, true
 	case errors.Is(err, messaging.ErrDuplicate):
 		return connect.CodeAlreadyExists, true
 	case errors.Is(err, messaging.ErrInvalid), errors.Is(err, messaging.ErrBadSignature), errors.Is(err, messaging.ErrRejected):

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/airlock-hub/airlock/internal/screen"
 	"github.com/airlock-hub/airlock/internal/store"
 )
 
@@ -210,5 +211,43 @@ func TestReceiveReleasesUndelivered(t *testing.T) {
 		if d.Attempt != 2 {
 			t.Errorf("message %s on attempt %d, want 2", d.Envelope.ID, d.Attempt)
 		}
+	}
+}
+
+// screenFunc is a Screener from a function.
+type screenFunc func(body []byte) (screen.Result, error)
+
+func (f screenFunc) Screen(_ context.Context, body []byte, _, _, _ string) (screen.Result, error) {
+	return f(body)
+}
+
+// TestScreeningOverrunRefusesSend: when screening runs out of time (an
+// overloaded hub), the send fails with the retryable ErrOverloaded and
+// nothing is stored or quarantined; the same envelope sent again once the
+// screener keeps up is stored.
+func TestScreeningOverrunRefusesSend(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	h.svc.Screen = screenFunc(func([]byte) (screen.Result, error) {
+		return screen.Result{Verdict: screen.Quarantine, Reason: "screening failed: budget"}, fmt.Errorf("%w: 50ms", screen.ErrBudgetExceeded)
+	})
+	e := h.envelope(a1, a2, "late")
+	sig := h.sign(a1, e)
+	_, err := h.svc.Send(context.Background(), a1.actor(), a1.sender(), a2.recipient(), e, sig, "")
+	if !errors.Is(err, ErrOverloaded) {
+		t.Fatalf("send with screening over budget = %v, want ErrOverloaded", err)
+	}
+	if evs := h.events("message.rejected"); len(evs) != 1 {
+		t.Errorf("%d message.rejected events, want 1", len(evs))
+	}
+	if evs := h.events("message.quarantined"); len(evs) != 0 {
+		t.Errorf("an overrun was quarantined (%d events)", len(evs))
+	}
+	h.svc.Screen = screenFunc(func([]byte) (screen.Result, error) { return screen.Result{Verdict: screen.Allow}, nil })
+	if _, err := h.svc.Send(context.Background(), a1.actor(), a1.sender(), a2.recipient(), e, sig, ""); err != nil {
+		t.Fatalf("retry after the overrun: %v", err)
+	}
+	if ds := h.fetch(a2, 10); len(ds) != 1 {
+		t.Errorf("fetched %d after the retry, want 1", len(ds))
 	}
 }

@@ -21,6 +21,11 @@ var (
 	// ErrCorrupt is wrapped when a stored message does not open: it was
 	// modified, moved to another row, or its keyset was shredded.
 	ErrCorrupt = errors.New("stored message is corrupt or unreadable")
+	// ErrOverloaded is wrapped when the hub could not screen a message in
+	// time (screen.ErrBudgetExceeded): nothing is stored, and the sender
+	// should retry later. Under load that is the machine, not the content,
+	// so the message is refused rather than quarantined for a reviewer.
+	ErrOverloaded = errors.New("hub overloaded: screening did not finish in time; retry later")
 	// ErrNotFound is store.ErrNotFound: no such message in that mailbox.
 	ErrNotFound = store.ErrNotFound
 )

@@ -45,21 +45,26 @@ type LabelSpan struct {
 }
 
 // screenMessage runs the screener. It fails closed: an error or a panic
-// quarantines the message, it is never delivered unscreened.
-func (s *Service) screenMessage(ctx context.Context, e Envelope, segment string) (res screen.Result) {
+// quarantines the message, it is never delivered unscreened. A blown time
+// budget instead fails with ErrOverloaded, and the caller refuses the
+// message (see ErrOverloaded).
+func (s *Service) screenMessage(ctx context.Context, e Envelope, segment string) (res screen.Result, err error) {
 	if s.Screen == nil {
-		return screen.Result{Verdict: screen.Allow}
+		return screen.Result{Verdict: screen.Allow}, nil
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			res = screen.Result{Verdict: screen.Quarantine, Reason: fmt.Sprintf("screening failed: %v", p)}
+			res, err = screen.Result{Verdict: screen.Quarantine, Reason: fmt.Sprintf("screening failed: %v", p)}, nil
 		}
 	}()
-	res, err := s.Screen.Screen(ctx, e.Body, e.Subject, e.ContentType, segment)
-	if err != nil {
-		return screen.Result{Verdict: screen.Quarantine, Reason: "screening failed: " + err.Error()}
+	res, err = s.Screen.Screen(ctx, e.Body, e.Subject, e.ContentType, segment)
+	if errors.Is(err, screen.ErrBudgetExceeded) {
+		return screen.Result{Verdict: screen.Reject, Reason: err.Error()}, fmt.Errorf("%w (%v)", ErrOverloaded, err)
 	}
-	return res
+	if err != nil {
+		return screen.Result{Verdict: screen.Quarantine, Reason: "screening failed: " + err.Error()}, nil
+	}
+	return res, nil
 }
 
 // labelsOf turns a screening result into stored labels. Span text from

@@ -45,7 +45,10 @@ func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Reci
 	if err != nil {
 		return Result{}, s.rejected(ctx, a, from, to, e.ID, err)
 	}
-	res := s.screenMessage(ctx, e, to.Entity.Segment)
+	res, err := s.screenMessage(ctx, e, to.Entity.Segment)
+	if err != nil {
+		return Result{}, s.rejected(ctx, a, from, to, e.ID, err)
+	}
 	if res.Verdict == screen.Reject {
 		return Result{}, s.rejected(ctx, a, from, to, e.ID, fmt.Errorf("%w: %s", ErrRejected, res.Reason))
 	}
@@ -262,7 +265,7 @@ func (s *Service) rejected(ctx context.Context, a policy.Actor, from Sender, to 
 	if err == nil {
 		return nil
 	}
-	for _, audited := range []error{ErrInvalid, ErrBadSignature, ErrDuplicate, ErrQuota, ErrRejected} {
+	for _, audited := range []error{ErrInvalid, ErrBadSignature, ErrDuplicate, ErrQuota, ErrRejected, ErrOverloaded} {
 		if errors.Is(err, audited) {
 			detail := fmt.Sprintf("message %.64q: %v", id, err)
 			_ = s.record(ctx, s.event(from.ID, a.RequestID, "message.rejected", store.OutcomeFailure, to.ID, detail, nil))

@@ -293,7 +293,10 @@ func (s *Service) Publish(ctx context.Context, a policy.Actor, from Sender, topi
 	}
 	// Topics have no per-copy quarantine: content that screening would
 	// hold for a human is refused, never fanned out unscreened.
-	res := s.screenMessage(ctx, e, t.Segment)
+	res, err := s.screenMessage(ctx, e, t.Segment)
+	if err != nil {
+		return Publication{}, s.publishRejected(ctx, a, from, to, e.ID, err)
+	}
 	if res.Verdict == screen.Reject || res.Verdict == screen.Quarantine {
 		return Publication{}, s.publishRejected(ctx, a, from, to, e.ID,
 			fmt.Errorf("%w: %s (verdict %s; publish to a topic needs clean content)", ErrRejected, res.Reason, res.Verdict))
@@ -459,7 +462,7 @@ func duplicateID(id string, err error) error {
 // publishRejected audits a refused publish as message.rejected and
 // returns err; store outages are not audited.
 func (s *Service) publishRejected(ctx context.Context, a policy.Actor, from Sender, to Recipient, id string, err error) error {
-	for _, audited := range []error{ErrInvalid, ErrBadSignature, ErrDuplicate, ErrQuota} {
+	for _, audited := range []error{ErrInvalid, ErrBadSignature, ErrDuplicate, ErrQuota, ErrRejected, ErrOverloaded} {
 		if errors.Is(err, audited) {
 			detail := fmt.Sprintf("message %.64q: %v", id, err)
 			_ = s.record(ctx, s.event(from.ID, a.RequestID, "message.rejected", store.OutcomeFailure, to.ID, detail, nil))

@@ -156,11 +156,29 @@ type outcome struct {
 	err error
 }
 
+// ErrBudgetExceeded is returned by Screen, with a Quarantine verdict, when
+// screening did not finish within its budget. Screening is linear in the
+// content, so on a hub under load this is usually the machine, not the
+// content: a caller may refuse the content with a retryable error rather
+// than hold it for review.
+var ErrBudgetExceeded = errors.New("screening budget exceeded")
+
+// budgetRate is how many bytes per second of content the budget allows on
+// top of the policy's Budget: a tenth of what the screener does on one
+// core, so a large body is not failed for its size alone.
+const budgetRate = 2 << 20
+
+// budgetFor is the time allowed to screen n bytes under pol.
+func budgetFor(pol Policy, n int) time.Duration {
+	return pol.Budget + time.Duration(n)*time.Second/budgetRate
+}
+
 // Screen screens in and returns the verdict. It always returns a Result
 // that is safe to act on: if screening fails (an error, a panic, or more
-// than the policy's Budget) the verdict is Quarantine with a Reason
-// starting "screening failed: ". The error is non-nil only when ctx ends
-// first (the verdict is then Quarantine too).
+// than its budget: the policy's Budget plus 0.5 ms per KiB) the verdict
+// is Quarantine with a Reason starting "screening failed: ". The error is
+// non-nil only when ctx ends first (the verdict is then Quarantine too)
+// and, wrapping ErrBudgetExceeded, when the budget ran out.
 //
 // Screening runs on its own goroutine so the budget holds even when a
 // stage blocks; a stage that overruns keeps running until it returns,
@@ -170,7 +188,8 @@ func (p *Pipeline) Screen(ctx context.Context, in Input) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return failed("%v", err), err
 	}
-	sctx, cancel := context.WithTimeout(ctx, pol.Budget)
+	budget := budgetFor(pol, len(in.Body))
+	sctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	done := make(chan outcome, 1)
 	go func() {
@@ -199,8 +218,8 @@ func (p *Pipeline) Screen(ctx context.Context, in Input) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return failed("%v", err), err
 	}
-	p.logger().Warn("screening budget exceeded", "budget", pol.Budget, "bytes", len(in.Body), "content_type", in.ContentType)
-	return failed("budget of %v exceeded", pol.Budget), nil
+	p.logger().Warn("screening budget exceeded", "budget", budget, "bytes", len(in.Body), "content_type", in.ContentType)
+	return failed("budget of %v exceeded", budget), fmt.Errorf("%w: %v for %d bytes", ErrBudgetExceeded, budget, len(in.Body))
 }
 
 func (p *Pipeline) settle(o outcome) Result {

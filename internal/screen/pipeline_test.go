@@ -2,6 +2,7 @@ package screen
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -152,10 +153,10 @@ func TestPipelineFailsClosed(t *testing.T) {
 		bs := blockingScorer{release: make(chan struct{}), returned: make(chan struct{})}
 		p := &Pipeline{Injection: bs, Default: Policy{Budget: 20 * time.Millisecond}}
 		res, err := p.Screen(context.Background(), Input{Body: []byte("hello")})
-		if err != nil {
-			t.Fatalf("Screen: %v", err)
+		if !errors.Is(err, ErrBudgetExceeded) {
+			t.Fatalf("Screen: %v, want ErrBudgetExceeded", err)
 		}
-		if res.Verdict != Quarantine || !strings.HasPrefix(res.Reason, "screening failed: budget of 20ms exceeded") {
+		if res.Verdict != Quarantine || !strings.HasPrefix(res.Reason, "screening failed: budget of 20.002384ms exceeded") {
 			t.Errorf("got %s %q, want quarantine for the budget", res.Verdict, res.Reason)
 		}
 		close(bs.release)
@@ -232,6 +233,24 @@ func BenchmarkScreen4KiB(b *testing.B) {
 	for b.Loop() {
 		if _, err := p.Screen(context.Background(), Input{Body: body, Subject: "Invoice", ContentType: "text/plain"}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestBudgetGrowsWithSize: a large body gets time for its size on top of
+// the policy's budget.
+func TestBudgetGrowsWithSize(t *testing.T) {
+	pol := Policy{Budget: 50 * time.Millisecond}
+	for _, tc := range []struct {
+		n    int
+		want time.Duration
+	}{
+		{0, 50 * time.Millisecond},
+		{1 << 20, 550 * time.Millisecond},
+		{10 << 20, 5050 * time.Millisecond},
+	} {
+		if got := budgetFor(pol, tc.n); got != tc.want {
+			t.Errorf("budget for %d bytes = %v, want %v", tc.n, got, tc.want)
 		}
 	}
 }
