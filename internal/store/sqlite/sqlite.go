@@ -54,6 +54,10 @@ type Store struct {
 	writer *sql.DB    // one connection, BEGIN IMMEDIATE
 	reader *sql.DB    // query_only connections
 	stmts  *stmtCache // statements prepared on the writer
+	// checkpointer is the connection the checkpoint goroutine uses; it
+	// closes checkpointed when it has stopped (see checkpoint.go).
+	checkpointer *sql.DB
+	checkpointed chan struct{}
 
 	queue   chan *request // Updates waiting for the writer goroutine
 	quit    chan struct{} // closed by Close to stop the writer
@@ -90,7 +94,9 @@ func open(ctx context.Context, path string) (*Store, error) {
 		quit: make(chan struct{}), stopped: make(chan struct{})}
 	if s.writer, err = openDB(ctx, abs, 1, "synchronous(FULL)", "foreign_keys(1)",
 		// Keep each Update's savepoint journal in memory, not a temp file.
-		"temp_store(MEMORY)"); err != nil {
+		"temp_store(MEMORY)",
+		// The checkpointer checkpoints, not the writer's commits.
+		"wal_autocheckpoint(0)"); err != nil {
 		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -103,6 +109,13 @@ func open(ctx context.Context, path string) (*Store, error) {
 		s.writer.Close()
 		return nil, err
 	}
+	if s.checkpointer, err = openDB(ctx, abs, 1, "synchronous(FULL)"); err != nil {
+		s.reader.Close()
+		s.writer.Close()
+		return nil, err
+	}
+	s.checkpointed = make(chan struct{})
+	go runCheckpointer(s.checkpointer, s.quit, s.checkpointed)
 	go s.runWriter()
 	return s, nil
 }
@@ -212,8 +225,9 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.stopped
+		<-s.checkpointed
 		s.stmts.close()
-		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
+		s.closeErr = errors.Join(s.checkpointer.Close(), s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("close sqlite %s: %w", s.path, s.closeErr)
 		}

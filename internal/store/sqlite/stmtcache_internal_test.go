@@ -67,3 +67,30 @@ func TestStmtCache(t *testing.T) {
 	}
 	c.close()
 }
+
+// TestCheckpointer: the writer does not checkpoint on commit; the
+// checkpointer's PASSIVE checkpoint copies the whole WAL back.
+func TestCheckpointer(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "hub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var auto int
+	if err := s.writer.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 0 {
+		t.Errorf("writer wal_autocheckpoint = %d (%v), want 0", auto, err)
+	}
+	for i := range 50 {
+		err := s.Update(ctx, func(tx store.Tx) error {
+			return tx.PutBlob(fmt.Sprint("blob-", i), make([]byte, 8<<10))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages, copied, err := checkpoint(s.checkpointer)
+	if err != nil || pages == 0 || copied != pages {
+		t.Errorf("checkpoint: %d WAL pages, %d copied (%v); want all of a non-empty WAL", pages, copied, err)
+	}
+}
