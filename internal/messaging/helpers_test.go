@@ -68,7 +68,7 @@ func (c *clock) advance(d time.Duration) {
 
 // hub is a messaging Service on a real SQLite file and a real keyring.
 type hub struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	dbPath string
 	kek    *keys.FileKEK
@@ -87,7 +87,7 @@ type agent struct {
 	entity policy.Entity
 }
 
-func newHub(t *testing.T) *hub {
+func newHub(t testing.TB) *hub {
 	t.Helper()
 	dir := t.TempDir()
 	kek, err := keys.CreateFileKEK(filepath.Join(dir, "kek.json"))
