@@ -150,7 +150,7 @@ func (s *Service) runBatch(batch []*batchRequest) {
 	}
 	for {
 		var refused *batchRequest
-		err := s.Store.Update(context.Background(), func(tx store.Tx) error {
+		err := updateRecovering(s.Store, func(tx store.Tx) error {
 			refused = nil
 			for _, r := range slices.Concat(sends, ops) { // not those refused before
 				r.res, r.err = Result{}, nil
@@ -178,6 +178,18 @@ func (s *Service) runBatch(batch []*batchRequest) {
 		}
 		ops = slices.DeleteFunc(ops, func(r *batchRequest) bool { return r == refused })
 	}
+}
+
+// updateRecovering runs fn in a store Update and turns a panic into an
+// error: the batch goroutine serves many callers and must not take the
+// process down with one of them.
+func updateRecovering(st store.Store, fn func(store.Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("messaging batch: internal error: %v", p)
+		}
+	}()
+	return st.Update(context.Background(), fn)
 }
 
 // isRefusal reports whether err refuses an operation for what it asked

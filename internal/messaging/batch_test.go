@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -249,5 +250,20 @@ func TestScreeningOverrunRefusesSend(t *testing.T) {
 	}
 	if ds := h.fetch(a2, 10); len(ds) != 1 {
 		t.Errorf("fetched %d after the retry, want 1", len(ds))
+	}
+}
+
+// TestBatchPanicFailsBatchOnly: an operation that panics fails its batch
+// with an error instead of crashing the process, and later work goes on.
+func TestBatchPanicFailsBatchOnly(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	err := h.svc.inBatch(context.Background(), func(store.Tx) error { panic("boom") })
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("panicking operation: %v, want an error naming the panic", err)
+	}
+	h.mustSend(a1, a2, "after the panic")
+	if ds := h.fetch(a2, 10); len(ds) != 1 {
+		t.Errorf("fetched %d after the panic, want 1", len(ds))
 	}
 }
