@@ -1,6 +1,7 @@
 package injection
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,37 @@ func TestNotAttacks(t *testing.T) {
 		if s := d.Score([]byte(text), "text/plain").Score; s >= 0.5 {
 			t.Errorf("Score(%q) = %.3f, want < 0.5", text, s)
 		}
+	}
+}
+
+// TestMaxCorrection: with a model that says nothing (zero weights, zero
+// bias), a text of one window scores 0.5 and a long one lower, by the
+// correction for taking the best of its windows.
+func TestMaxCorrection(t *testing.T) {
+	m := &Model{Weights: make([]float32, 1<<hashBits)}
+	var sc scratch
+	if p, _, _ := m.best(&sc, []byte("hello there")); p != 0.5 {
+		t.Errorf("one window: p = %v, want 0.5", p)
+	}
+	long := []byte(strings.Repeat("the invoice is attached. ", 40))
+	nw := 0
+	windows(len(long), func(int, int) { nw++ })
+	smallWindows(len(long), func(int, int) { nw++ })
+	want := sigmoid(-maxCorrection * math.Sqrt(math.Log(float64(nw))))
+	if p, _, _ := m.best(&sc, long); math.Abs(p-want) > 1e-9 || p >= 0.5 {
+		t.Errorf("%d windows: p = %v, want %v", nw, p, want)
+	}
+}
+
+func TestSmallWindows(t *testing.T) {
+	n := 0
+	smallWindows(smallWindow, func(int, int) { n++ })
+	if n != 0 {
+		t.Errorf("a text of smallWindow bytes has %d short windows, want 0", n)
+	}
+	var last [2]int
+	smallWindows(200, func(a, b int) { n++; last = [2]int{a, b} })
+	if want := (200-smallWindow+smallStride-1)/smallStride + 1; last != [2]int{200 - smallWindow, 200} || n != want {
+		t.Errorf("200 bytes: %d short windows, last %v; want %d, the last flush with the end", n, last, (200-smallWindow+smallStride-1)/smallStride+1)
 	}
 }
