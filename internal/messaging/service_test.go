@@ -242,7 +242,12 @@ func TestLeaseExpiryAndDeadLetters(t *testing.T) {
 		if len(h.fetch(a2, 10)) != 0 {
 			t.Fatalf("redelivered before the lease ran out")
 		}
-		h.clock.advance(h.svc.Lease + time.Second)
+		// Redelivery backs off: each lease is twice the one before.
+		h.clock.advance(store.LeaseFor(h.svc.Lease, attempt) - time.Second)
+		if attempt > 1 && len(h.fetch(a2, 10)) != 0 {
+			t.Fatalf("attempt %d redelivered before its longer lease ran out", attempt)
+		}
+		h.clock.advance(2 * time.Second)
 	}
 	if ds := h.fetch(a2, 10); len(ds) != 0 {
 		t.Fatalf("delivered after MaxAttempts: %v", deliveryIDs(ds))

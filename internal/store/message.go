@@ -58,6 +58,22 @@ type MailboxUsage struct {
 	Bytes    int64
 }
 
+// MaxLeaseFactor caps the redelivery backoff: no lease is longer than
+// this many times the base lease.
+const MaxLeaseFactor = 16
+
+// LeaseFor is the lease of a message's attempt-th delivery (1 for the
+// first): lease doubled for each earlier delivery, at most MaxLeaseFactor
+// times lease. An unacked message is thus redelivered with exponential
+// backoff — after 30 s, 60 s, 2 min… with the default lease of 30 s.
+func LeaseFor(lease time.Duration, attempt int) time.Duration {
+	f := int64(1)
+	for i := 1; i < attempt && f < MaxLeaseFactor; i++ {
+		f *= 2
+	}
+	return time.Duration(min(f, MaxLeaseFactor)) * lease
+}
+
 // MessageTx holds the message operations of Tx.
 type MessageTx interface {
 	// PutMessage stores m and returns its Seq; ErrExists if m.ID is taken.
@@ -76,8 +92,9 @@ type MessageTx interface {
 	// none. The empty key never matches.
 	MessageByIdempotency(sender, key string, since time.Time) (Message, error)
 	// LeaseMessages returns up to n ready messages of mailbox whose
-	// VisibleAt <= now, oldest Seq first, and leases them: VisibleAt =
-	// now+lease, Attempts+1. Messages whose Attempts already reached
+	// VisibleAt <= now, oldest Seq first, and leases them: Attempts+1,
+	// VisibleAt = now + LeaseFor(lease, Attempts), so each redelivery
+	// waits twice as long as the one before. Messages whose Attempts already reached
 	// maxAttempts are moved to MessageDead instead of being returned, and
 	// the search goes on to fill n; maxAttempts <= 0 means no limit.
 	LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) ([]Message, error)

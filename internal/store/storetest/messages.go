@@ -206,11 +206,27 @@ func testLeaseExpiry(t *testing.T, s store.Store) {
 		t.Errorf("lease while leased: got %q, want none", messageIDs(got))
 	}
 	second := leaseAt(t, s, mailboxA, base.Add(lease), 10, 5)
-	m.Attempts, m.VisibleAt = 2, base.Add(2*lease)
+	m.Attempts, m.VisibleAt = 2, base.Add(lease+2*lease) // backoff: the second lease is twice as long
 	if len(second) != 1 {
 		t.Fatalf("lease after expiry: got %d messages, want 1", len(second))
 	}
 	checkMessage(t, second[0], m)
+	if got := leaseAt(t, s, mailboxA, base.Add(3*lease-time.Microsecond), 10, 5); len(got) != 0 {
+		t.Errorf("lease during the second, longer lease: got %q, want none", messageIDs(got))
+	}
+	third := leaseAt(t, s, mailboxA, base.Add(3*lease), 10, 5)
+	if len(third) != 1 || third[0].Attempts != 3 || !sameTime(third[0].VisibleAt, base.Add(3*lease+4*lease)) {
+		t.Errorf("third lease: %+v, want attempt 3 visible 4 leases later", third)
+	}
+}
+
+// testLeaseFor: the lease doubles with each delivery up to MaxLeaseFactor.
+func testLeaseFor(t *testing.T, _ store.Store) {
+	for attempt, want := range map[int]time.Duration{0: lease, 1: lease, 2: 2 * lease, 3: 4 * lease, 5: 16 * lease, 9: 16 * lease, 1000: 16 * lease} {
+		if got := store.LeaseFor(lease, attempt); got != want {
+			t.Errorf("LeaseFor(%v, %d) = %v, want %v", lease, attempt, got, want)
+		}
+	}
 }
 
 // testDeadLetters: a message that used up its attempts moves to the dead
@@ -223,7 +239,7 @@ func testDeadLetters(t *testing.T, s store.Store) {
 	if got := messageIDs(leaseAt(t, s, mailboxA, base, 1, maxAttempts)); !slices.Equal(got, []string{"tired"}) {
 		t.Errorf("lease: got %q, want [tired] (its last attempt)", got)
 	}
-	now := base.Add(lease)
+	now := base.Add(store.LeaseFor(lease, maxAttempts)) // tired's last lease ran out
 	if got := messageIDs(leaseAt(t, s, mailboxA, now, 2, maxAttempts)); !slices.Equal(got, []string{"fresh", "later"}) {
 		t.Errorf("lease after expiry: got %q, want [fresh later]", got)
 	}

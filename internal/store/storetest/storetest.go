@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MessageStates", testMessageStates},
 		{"LeaseOrder", testLeaseOrder},
 		{"LeaseExpiry", testLeaseExpiry},
+		{"LeaseFor", testLeaseFor},
 		{"DeadLetters", testDeadLetters},
 		{"ListMessages", testListMessages},
 		{"Quarantine", testQuarantine},

@@ -19,7 +19,6 @@ const maxLeaseRows = 64
 // after which their VisibleAt hides them until the lease runs out.
 func (tx *Tx) LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) ([]store.Message, error) {
 	now = normTime(now)
-	until := normTime(now.Add(lease))
 	var leased []store.Message
 	after := int64(0) // seqs up to here have been looked at
 	for len(leased) < n {
@@ -29,7 +28,7 @@ func (tx *Tx) LeaseMessages(mailbox string, now time.Time, lease time.Duration, 
 			ORDER BY seq LIMIT ?`,
 			mailbox, string(store.MessageReady), tx.d.timeArg(now), after, int64(limit))
 		if err == nil {
-			leased, err = tx.leaseBatch(ms, leased, until, maxAttempts)
+			leased, err = tx.leaseBatch(ms, leased, now, lease, maxAttempts)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("lease messages of %s: %w", mailbox, err)
@@ -45,16 +44,21 @@ func (tx *Tx) LeaseMessages(mailbox string, now time.Time, lease time.Duration, 
 // leaseBatch leases the messages of ms that have attempts left, appending
 // them to leased with their new Attempts and VisibleAt, and moves the
 // others to store.MessageDead.
-func (tx *Tx) leaseBatch(ms, leased []store.Message, until time.Time, maxAttempts int) ([]store.Message, error) {
-	var live, dead []int64
+func (tx *Tx) leaseBatch(ms, leased []store.Message, now time.Time, lease time.Duration, maxAttempts int) ([]store.Message, error) {
+	var dead []int64
+	live := map[time.Time][]int64{} // by the new VisibleAt
+	var untils []time.Time
 	for _, m := range ms {
 		if maxAttempts > 0 && m.Attempts >= maxAttempts {
 			dead = append(dead, m.Seq)
 			continue
 		}
-		live = append(live, m.Seq)
 		m.Attempts++
-		m.VisibleAt = until
+		m.VisibleAt = normTime(now.Add(store.LeaseFor(lease, m.Attempts)))
+		if _, ok := live[m.VisibleAt]; !ok {
+			untils = append(untils, m.VisibleAt)
+		}
+		live[m.VisibleAt] = append(live[m.VisibleAt], m.Seq)
 		leased = append(leased, m)
 	}
 	if len(dead) > 0 {
@@ -64,8 +68,8 @@ func (tx *Tx) leaseBatch(ms, leased []store.Message, until time.Time, maxAttempt
 			return nil, fmt.Errorf("move to dead letters: %w", err)
 		}
 	}
-	if len(live) > 0 {
-		in, args := seqList(live)
+	for _, until := range untils {
+		in, args := seqList(live[until])
 		if _, err := tx.exec(tx.d.verb("UPDATE")+` messages SET attempts = attempts + 1, visible_at = ? WHERE seq IN `+in,
 			append([]any{tx.d.timeArg(until)}, args...)...); err != nil {
 			return nil, err
