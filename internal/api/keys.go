@@ -26,6 +26,8 @@ type Mailboxes interface {
 	Rewrap(ctx context.Context, mailbox string, progress func(done, total int)) (int, int, error)
 	Shred(ctx context.Context, a policy.Actor, mailbox string) error
 	Count(ctx context.Context, mailbox string) (int64, error)
+	// Topics returns the keyset owner of every topic ("topic/<name>").
+	Topics(ctx context.Context) ([]string, error)
 	// Record appends an audit event in its own transaction.
 	Record(ctx context.Context, e store.Event) error
 }
@@ -39,8 +41,8 @@ type keysHandler struct {
 	z     authz
 }
 
-// owners returns the mailboxes (keyset owners) a request names: one
-// agent's, or every agent's.
+// owners returns the keyset owners a request names: one agent's, or
+// every agent's and every topic's.
 func (h keysHandler) owners(ctx context.Context, agent string, all bool) ([]string, error) {
 	if agent != "" && all {
 		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("name an agent or use all, not both"))
@@ -59,7 +61,11 @@ func (h keysHandler) owners(ctx context.Context, agent string, all bool) ([]stri
 	for _, p := range ps {
 		out = append(out, "agent/"+p.Name)
 	}
-	return out, nil
+	topics, err := h.boxes.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, topics...), nil
 }
 
 func (h keysHandler) info(ctx context.Context, owner string) (*airlockv1.KeyInfo, error) {

@@ -45,7 +45,7 @@ type targetFlags struct {
 
 func (t *targetFlags) register(cmd *cobra.Command, verb string) {
 	cmd.Flags().StringVar(&t.agent, "agent", "", verb+" this agent's keys")
-	cmd.Flags().BoolVar(&t.all, "all", false, verb+" every agent's keys")
+	cmd.Flags().BoolVar(&t.all, "all", false, verb+" every agent's and every topic's keys")
 	cmd.MarkFlagsMutuallyExclusive("agent", "all")
 	cmd.MarkFlagsOneRequired("agent", "all")
 }

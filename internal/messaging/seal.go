@@ -87,7 +87,7 @@ type RewrapProgress func(done, total int)
 // that do not open are left as they are and counted in skipped. progress,
 // if not nil, is called after each message.
 func (s *Service) Rewrap(ctx context.Context, mailbox string, progress RewrapProgress) (rewrapped, skipped int, err error) {
-	st, err := s.Keys.Status(ctx, mailbox)
+	st, err := s.Keys.Status(ctx, keysetOf(mailbox))
 	if err != nil {
 		return 0, 0, fmt.Errorf("rewrap %s: %w", mailbox, err)
 	}
@@ -133,7 +133,7 @@ func (s *Service) rewrapOne(ctx context.Context, mailbox string, m *store.Messag
 	if err != nil {
 		return false, err
 	}
-	if err := s.seal(ctx, mailbox, m, e); err != nil {
+	if err := s.seal(ctx, keysetOf(mailbox), m, e); err != nil {
 		return false, err
 	}
 	err = s.Store.Update(ctx, func(tx store.Tx) error {

@@ -10,7 +10,9 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/airlock-hub/airlock/client"
+	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/internal/server"
+	"github.com/airlock-hub/airlock/internal/store"
 )
 
 func subjects(ms []client.Message) []string {
@@ -132,5 +134,83 @@ func TestReceiveSubscription(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // past the lease: an unacked message would be back
 	if again, err := sub.FetchSubscription(ctx, "news", "feed", 10, 0); err != nil || len(again) != 0 {
 		t.Fatalf("after the handler succeeded: %d messages (%v), want none", len(again), err)
+	}
+}
+
+// TestTopicKeyRotation: `keys rotate --all` rotates topic keysets too;
+// copies sealed before and after the rotation read back; `keys rewrap`
+// re-seals the older copies under the new primary key.
+func TestTopicKeyRotation(t *testing.T) {
+	h := startHub(t, "")
+	ctx := context.Background()
+	pub, sub := h.agent(t, "pub"), h.agent(t, "sub")
+	if _, err := h.admin.CreateTopic(ctx, "news", "default"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Subscribe(ctx, "news", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pub.Publish(ctx, "news", client.SendOptions{Subject: "old", Body: []byte("before rotation")}); err != nil {
+		t.Fatal(err)
+	}
+	rot, err := h.admin.Keys.RotateKeys(ctx, connect.NewRequest(&airlockv1.RotateKeysRequest{All: true}))
+	if err != nil {
+		t.Fatalf("rotate: %v", err)
+	}
+	topicKey := func(keys []*airlockv1.KeyInfo) *airlockv1.KeyInfo {
+		for _, k := range keys {
+			if k.GetOwner() == "topic/news" {
+				return k
+			}
+		}
+		return nil
+	}
+	k := topicKey(rot.Msg.GetKeys())
+	if k == nil || k.GetKeys() != 2 || k.GetMessages() != 1 {
+		t.Fatalf("rotate --all: topic keyset %+v, want topic/news with 2 keys and 1 message", k)
+	}
+	if _, _, err := pub.Publish(ctx, "news", client.SendOptions{Subject: "new", Body: []byte("after rotation")}); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := h.admin.Keys.Rewrap(ctx, connect.NewRequest(&airlockv1.RewrapRequest{All: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished := false
+	for stream.Receive() {
+		finished = finished || stream.Msg().GetFinished()
+	}
+	if err := stream.Err(); err != nil || !finished {
+		t.Fatalf("rewrap: finished %v, %v", finished, err)
+	}
+	// Every stored copy is now under the topic's primary key.
+	raw := h.srv.Hub().Store
+	err = raw.View(ctx, func(tx store.Tx) error {
+		for _, box := range []string{"sub/news/s1"} {
+			ms, err := tx.ListMessages(box, store.MessageReady, 0)
+			if err != nil {
+				return err
+			}
+			acked, err := tx.ListMessages(box, store.MessageAcked, 0)
+			if err != nil {
+				return err
+			}
+			for _, m := range append(ms, acked...) {
+				if m.KeyID != k.GetPrimaryKeyId() {
+					t.Errorf("%s message %s sealed with key %d after rewrap, want the primary %d", box, m.ID, m.KeyID, k.GetPrimaryKeyId())
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := sub.FetchSubscription(ctx, "news", "s1", 10, time.Second)
+	if err != nil || !slices.Equal(subjects(ms), []string{"old", "new"}) {
+		t.Fatalf("fetch after rotate and rewrap: %v, %v", subjects(ms), err)
+	}
+	if string(ms[0].Body) != "before rotation" || string(ms[1].Body) != "after rotation" {
+		t.Errorf("bodies after rewrap: %q, %q", ms[0].Body, ms[1].Body)
 	}
 }
