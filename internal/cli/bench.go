@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +26,7 @@ type benchFlags struct {
 	handshakes    int
 	enrollments   int
 	scenario      string
+	profile       string // --cpuprofile
 }
 
 // benchReport is what `airlock bench -o json` prints.
@@ -51,7 +54,8 @@ See docs/performance.md for targets and reference figures.`,
 			if !slices.Contains(benchScenarios, f.scenario) {
 				return fmt.Errorf("--scenario must be one of %v, not %q", benchScenarios, f.scenario)
 			}
-			rep, err := f.run(cmd)
+			var rep *benchReport
+			err := profiled(f.profile, func() (err error) { rep, err = f.run(cmd); return err })
 			if err != nil {
 				return err
 			}
@@ -65,8 +69,26 @@ See docs/performance.md for targets and reference figures.`,
 	fl.IntVar(&f.handshakes, "handshakes", 5000, "handshakes to perform (handshake)")
 	fl.IntVar(&f.enrollments, "enrollments", 1000, "enrollments and CA issuances to perform (issuance)")
 	fl.StringVar(&f.scenario, "scenario", "all", "all, handshake, whoami, latency or issuance")
-	cmd.AddCommand(a.benchMessagingCommand())
+	cmd.PersistentFlags().StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the whole run (hub and load generator) to this file; read it with `go tool pprof`")
+	cmd.AddCommand(a.benchMessagingCommand(&f.profile))
 	return cmd
+}
+
+// profiled runs fn under a CPU profile written to path, when one is asked for.
+func profiled(path string, fn func() error) error {
+	if path == "" {
+		return fn()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	defer pprof.StopCPUProfile()
+	return fn()
 }
 
 func (f *benchFlags) wants(s string) bool { return f.scenario == "all" || f.scenario == s }
@@ -150,7 +172,7 @@ type messagingReport struct {
 	Runs       []bench.Messaging `json:"runs"`
 }
 
-func (a *app) benchMessagingCommand() *cobra.Command {
+func (a *app) benchMessagingCommand(profile *string) *cobra.Command {
 	var o bench.MessagingOptions
 	size := byteSize(1024)
 	cmd := &cobra.Command{
@@ -171,7 +193,8 @@ latency measured from when each send was due.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tuneRuntime()
 			o.Size = int(size)
-			rep, err := runMessagingBench(cmd, o)
+			var rep *messagingReport
+			err := profiled(*profile, func() (err error) { rep, err = runMessagingBench(cmd, o); return err })
 			if err != nil {
 				return err
 			}

@@ -138,9 +138,14 @@ func TestSearchPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "access_requests approvals audit_checkpoints audit_events audit_hashes blobs certificates " +
-		"grants join_tokens messages policy_files policy_versions principals schema_migrations sender_chains subscriptions topics"
+		"grants join_tokens mailbox_usage messages policy_files policy_versions principals schema_migrations sender_chains subscriptions topics"
 	if strings.Join(got, " ") != want {
 		t.Errorf("tables in %s: got %q, want %q", schema, got, want)
+	}
+	var fn string
+	if err := c.QueryRow(t.Context(), `SELECT string_agg(routine_name, ' ') FROM information_schema.routines
+		WHERE routine_schema = $1`, schema).Scan(&fn); err != nil || fn != "messages_usage" {
+		t.Errorf("functions in %s: got %q, %v; want messages_usage", schema, fn, err)
 	}
 }
 

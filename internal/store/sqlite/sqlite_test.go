@@ -305,6 +305,13 @@ func TestUpgradeRebuildsMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A ready message counts against the quota; migration 0008 must find it.
+	_, err = raw.Exec(`INSERT INTO messages VALUES (5, 'm0', 'agent/a2', 'spiffe://example.org/agent/a1',
+		'spiffe://example.org/agent/a2', 's', 'text/plain', '', '', X'', X'01', X'5a', '[]',
+		5, 3, ?, 'ready', 0, ?, '', NULL)`, created.UnixMicro(), created.UnixMicro())
+	if err != nil {
+		t.Fatal(err)
+	}
 	raw.Close()
 
 	s := openTemp(t, path)
@@ -324,6 +331,9 @@ func TestUpgradeRebuildsMessages(t *testing.T) {
 		}
 		if got, err := tx.MessageByIdempotency(want.Sender, "k1", created); err != nil || got.ID != "m1" {
 			t.Errorf("by idempotency after upgrade: got %q, %v; want m1", got.ID, err)
+		}
+		if u, err := tx.Usage("agent/a2"); err != nil || u != (store.MailboxUsage{Messages: 1, Bytes: 5}) {
+			t.Errorf("usage after upgrade: got %+v, %v; want the one ready message of 5 bytes", u, err)
 		}
 		q := store.Message{ID: "m2", Mailbox: "agent/a2", State: store.MessageQuarantined, Labels: []byte(`{}`)}
 		if seq, err := tx.PutMessage(q); err != nil || seq != 8 {
@@ -350,6 +360,16 @@ func BenchmarkMessageCycle(b *testing.B) {
 	for _, n := range []int{1, 16} {
 		b.Run(fmt.Sprint("batch=", n), func(b *testing.B) {
 			storetest.BenchMessageCycle(b, openTemp(b, filepath.Join(b.TempDir(), "hub.db")), n, 1024)
+		})
+	}
+}
+
+// BenchmarkUsage: the quota check of a send, with 100 and 10,000 messages
+// waiting in the mailbox (see storetest.BenchUsage).
+func BenchmarkUsage(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprint("backlog=", n), func(b *testing.B) {
+			storetest.BenchUsage(b, openTemp(b, filepath.Join(b.TempDir(), "hub.db")), n)
 		})
 	}
 }

@@ -142,3 +142,39 @@ func BenchMessageCycle(b *testing.B, s store.Store, batch, body int) {
 		}
 	}
 }
+
+// BenchUsage measures the quota check every send makes, on a mailbox that
+// already holds backlog unacknowledged 1 KiB messages (a flooded or idle
+// recipient). It should not grow with the backlog.
+func BenchUsage(b *testing.B, s store.Store, backlog int) {
+	body := bytes.Repeat([]byte{'x'}, 1024)
+	err := s.Update(b.Context(), func(tx store.Tx) error {
+		ms := make([]store.Message, 0, 100)
+		for i := range backlog {
+			m := message(fmt.Sprintf("backlog-%07d", i), mailboxA)
+			m.Body, m.Size = body, int64(len(body))
+			if ms = append(ms, m); len(ms) == cap(ms) || i == backlog-1 {
+				if _, err := tx.PutMessages(ms); err != nil {
+					return err
+				}
+				ms = ms[:0]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		err := s.View(b.Context(), func(tx store.Tx) error {
+			u, err := tx.Usage(mailboxA)
+			if err == nil && u.Messages != int64(backlog) {
+				err = fmt.Errorf("usage counts %d messages, want %d", u.Messages, backlog)
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -452,6 +452,66 @@ func testUsage(t *testing.T, s store.Store) {
 	})
 }
 
+// testUsageFollowsChanges walks messages through every state change the
+// store offers and checks Usage after each: the running counts must
+// match what the mailbox holds, in every mailbox, and a rolled-back
+// change must leave them as they were.
+func testUsageFollowsChanges(t *testing.T, s store.Store) {
+	want := func(tx store.Tx, step, mailbox string, n, bytes int64) {
+		t.Helper()
+		u, err := tx.Usage(mailbox)
+		if err != nil || u != (store.MailboxUsage{Messages: n, Bytes: bytes}) {
+			t.Errorf("%s: usage of %s = %+v, %v; want %d messages, %d bytes", step, mailbox, u, err, n, bytes)
+		}
+	}
+	sized := func(id, mailbox string, size int64, state store.MessageState) *store.Message {
+		m := message(id, mailbox)
+		m.Size, m.State = size, state
+		return &m
+	}
+	putMessages(t, s, sized("r1", mailboxA, 1, store.MessageReady), sized("r2", mailboxA, 10, store.MessageReady),
+		sized("h", mailboxA, 100, store.MessageHeld), sized("q", mailboxA, 1000, store.MessageQuarantined),
+		sized("b", mailboxB, 10000, store.MessageReady))
+	update(t, s, func(tx store.Tx) error {
+		want(tx, "put", mailboxA, 4, 1111)
+		want(tx, "put", mailboxB, 1, 10000)
+		wantErr(t, "release held", tx.SetMessageState("h", store.MessageReady, base), nil)
+		want(tx, "held to ready", mailboxA, 4, 1111)
+		wantErr(t, "reject quarantined", tx.SetMessageState("q", store.MessageAcked, base), nil)
+		want(tx, "quarantined to acked", mailboxA, 3, 111)
+		if _, err := tx.LeaseMessages(mailboxA, base, lease, 3, 1); err != nil {
+			return err
+		}
+		want(tx, "leased", mailboxA, 3, 111)
+		// Out of attempts once the lease has run out: r1, r2 and h go dead.
+		if _, err := tx.LeaseMessages(mailboxA, base.Add(time.Hour), lease, 3, 1); err != nil {
+			return err
+		}
+		want(tx, "dead-lettered", mailboxA, 3, 111)
+		wantErr(t, "requeue", tx.SetMessageState("r2", store.MessageReady, base.Add(time.Hour)), nil)
+		acked, err := tx.AckMessages(mailboxA, []string{"r2", "q"}, base.Add(time.Hour))
+		if err != nil || !acked["r2"] || acked["q"] {
+			t.Errorf("ack r2 and q: got %v, %v; want r2 acked only", acked, err)
+		}
+		want(tx, "acked", mailboxA, 2, 101)
+		wantErr(t, "ack b", tx.AckMessage(mailboxB, "b", base), nil)
+		want(tx, "acked other mailbox", mailboxB, 0, 0)
+		want(tx, "other mailbox untouched", mailboxA, 2, 101)
+		return nil
+	})
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		if err := tx.SetMessageState("r1", store.MessageAcked, base); err != nil {
+			return err
+		}
+		return errTest
+	})
+	wantErr(t, "rolled back ack", err, errTest)
+	view(t, s, func(tx store.Tx) error {
+		want(tx, "after rollback", mailboxA, 2, 101)
+		return nil
+	})
+}
+
 func testDeleteBlob(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error {
 		wantErr(t, "put", tx.PutBlob("keyset/a2", []byte("secret")), nil)

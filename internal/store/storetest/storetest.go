@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Idempotency", testIdempotency},
 		{"RewriteMessage", testRewriteMessage},
 		{"Usage", testUsage},
+		{"UsageFollowsChanges", testUsageFollowsChanges},
 		{"DeleteBlob", testDeleteBlob},
 		{"MessageRollback", testMessageRollback},
 		{"LeaseRace", testLeaseRace},
