@@ -179,11 +179,18 @@ func (h messagingHandler) ListDeadLetters(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, err
 	}
-	limit := int(req.Msg.GetLimit())
-	if limit <= 0 || limit > messaging.MaxBatch {
-		limit = 100
+	return listDeadLetters(ctx, h.msg, mb, req.Msg.GetLimit())
+}
+
+// listDeadLetters lists up to limit (default 100) dead letters of mailbox
+// mb, which the caller was authorized to read. A subscription is a
+// mailbox, so topics use it too.
+func listDeadLetters(ctx context.Context, msg Messaging, mb string, limit int32) (*connect.Response[airlockv1.ListDeadLettersResponse], error) {
+	n := int(limit)
+	if n <= 0 || n > messaging.MaxBatch {
+		n = 100
 	}
-	dls, err := h.msg.DeadLetters(ctx, mb, limit)
+	dls, err := msg.DeadLetters(ctx, mb, n)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 
 // Topics is what the topic handlers need; messaging.Service implements it.
 // Reading a subscription is reading its mailbox, through Messaging's
-// Fetch and Receive.
+// Fetch, Receive and DeadLetters.
 type Topics interface {
 	CreateTopic(ctx context.Context, a policy.Actor, name, segment string) (store.Topic, error)
 	Topics(ctx context.Context) ([]store.Topic, error)
@@ -22,6 +22,7 @@ type Topics interface {
 	Subscribe(ctx context.Context, a policy.Actor, sub messaging.Subscriber, topic, name string) (string, error)
 	AuthorizeSubscription(ctx context.Context, a policy.Actor, sub messaging.Subscriber, topic, name string) (string, error)
 	AckSubscription(ctx context.Context, a policy.Actor, mailbox string, ids []string) (int, error)
+	RequeueSubscription(ctx context.Context, a policy.Actor, mailbox string, ids []string) (int, error)
 }
 
 var _ Topics = (*messaging.Service)(nil)
@@ -137,4 +138,27 @@ func (h topicHandler) Ack(ctx context.Context, req *connect.Request[airlockv1.Ac
 		return nil, err
 	}
 	return connect.NewResponse(&airlockv1.AckResponse{Acked: int32(n)}), nil
+}
+
+// ListDeadLetters lists a subscription's dead letters; the caller is
+// authorized as for Fetch (it owns the subscription and may Subscribe).
+func (h topicHandler) ListDeadLetters(ctx context.Context, req *connect.Request[airlockv1.ListSubscriptionDeadLettersRequest]) (*connect.Response[airlockv1.ListDeadLettersResponse], error) {
+	mb, err := h.subscription(ctx, req.Msg.GetTopic(), req.Msg.GetSubscription())
+	if err != nil {
+		return nil, err
+	}
+	return listDeadLetters(ctx, h.msg, mb, req.Msg.GetLimit())
+}
+
+// Requeue moves a subscription's dead letters back, authorized as for Ack.
+func (h topicHandler) Requeue(ctx context.Context, req *connect.Request[airlockv1.RequeueSubscriptionRequest]) (*connect.Response[airlockv1.RequeueResponse], error) {
+	mb, err := h.subscription(ctx, req.Msg.GetTopic(), req.Msg.GetSubscription())
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.topics.RequeueSubscription(ctx, policyActor(ctx), mb, req.Msg.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&airlockv1.RequeueResponse{Requeued: int32(n)}), nil
 }

@@ -147,6 +147,12 @@ func (s *Service) Requeue(ctx context.Context, a policy.Actor, mailbox string, i
 	if err := checkIDs(ids); err != nil {
 		return 0, err
 	}
+	return s.requeue(ctx, a, mailbox, ids)
+}
+
+// requeue moves the stored dead-lettered messages ids of mailbox back to
+// it, each audited as message.requeued; see Requeue.
+func (s *Service) requeue(ctx context.Context, a policy.Actor, mailbox string, ids []string) (int, error) {
 	now := s.now()
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		for _, id := range ids {

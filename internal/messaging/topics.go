@@ -215,8 +215,9 @@ func (s *Service) Subscribe(ctx context.Context, a policy.Actor, sub Subscriber,
 
 // AuthorizeSubscription checks that sub owns subscription name of topic
 // and may still Subscribe to the topic, and returns the subscription's
-// mailbox for Fetch, Receive and AckSubscription. Another subscriber's
-// subscription is reported like a missing one (store.ErrNotFound).
+// mailbox for Fetch, Receive, AckSubscription, DeadLetters and
+// RequeueSubscription. Another subscriber's subscription is reported like
+// a missing one (store.ErrNotFound).
 func (s *Service) AuthorizeSubscription(ctx context.Context, a policy.Actor, sub Subscriber, topic, name string) (string, error) {
 	t, err := s.topic(ctx, topic)
 	if err == nil {
@@ -244,18 +245,40 @@ func (s *Service) AuthorizeSubscription(ctx context.Context, a policy.Actor, sub
 // mailbox by the IDs their publishers gave them (Delivery.Envelope.ID);
 // otherwise it is Ack.
 func (s *Service) AckSubscription(ctx context.Context, a policy.Actor, mailbox string, ids []string) (int, error) {
+	rows, err := copyIDs(mailbox, ids)
+	if err != nil {
+		return 0, err
+	}
+	return s.ack(ctx, a, mailbox, rows)
+}
+
+// RequeueSubscription moves dead-lettered messages of a subscription
+// mailbox back to it by the IDs their publishers gave them
+// (Delivery.Envelope.ID); otherwise it is Requeue: all or nothing, audited
+// as message.requeued.
+func (s *Service) RequeueSubscription(ctx context.Context, a policy.Actor, mailbox string, ids []string) (int, error) {
+	rows, err := copyIDs(mailbox, ids)
+	if err != nil {
+		return 0, err
+	}
+	return s.requeue(ctx, a, mailbox, rows)
+}
+
+// copyIDs checks a batch of envelope IDs and returns the stored IDs of
+// their copies in subscription mailbox.
+func copyIDs(mailbox string, ids []string) ([]string, error) {
 	_, name, ok := subscriptionOf(mailbox)
 	if !ok {
-		return 0, invalid("%s is not a subscription", mailbox)
+		return nil, invalid("%s is not a subscription", mailbox)
 	}
 	if err := checkIDs(ids); err != nil {
-		return 0, err
+		return nil, err
 	}
 	rows := make([]string, len(ids))
 	for i, id := range ids {
 		rows[i] = copyID(id, name)
 	}
-	return s.ack(ctx, a, mailbox, rows)
+	return rows, nil
 }
 
 // Publication is what Publish reports.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/airlock-hub/airlock/internal/policy"
 	"github.com/airlock-hub/airlock/internal/store"
@@ -262,4 +263,63 @@ func TestTopicCopyMovedIsCorrupt(t *testing.T) {
 
 func (s segmentAuthorizer) AuthorizeWith(ctx context.Context, a policy.Actor, caller policy.Entity, action string, resource policy.Entity, _ map[string]any) (policy.Decision, error) {
 	return s.Authorize(ctx, a, caller, action, resource)
+}
+
+// TestSubscriptionDeadLetters: a copy never acked is dead-lettered after
+// MaxAttempts, listed by its envelope ID, requeued by it with a fresh set
+// of attempts (audited), and can then be acked. The requeue is all or
+// nothing, and works only through the copy's own subscription.
+func TestSubscriptionDeadLetters(t *testing.T) {
+	h := newHub(t)
+	ctx := context.Background()
+	pub, s1, s2 := h.agent("pub"), h.agent("s1"), h.agent("s2")
+	h.mustCreateTopic("orders", "")
+	mb1 := h.mustSubscribe(s1, "orders", "billing")
+	mb2 := h.mustSubscribe(s2, "orders", "audit")
+	p := h.mustPublish(pub, "orders", "never acked")
+	for attempt := 1; attempt <= h.svc.MaxAttempts; attempt++ {
+		if got := h.fetchMailbox(s1, mb1); len(got) != 1 || got[0].Attempt != attempt {
+			t.Fatalf("fetch %d: %v", attempt, deliveryIDs(got))
+		}
+		h.clock.advance(store.LeaseFor(h.svc.Lease, attempt) + time.Second)
+	}
+	if got := h.fetchMailbox(s1, mb1); len(got) != 0 {
+		t.Fatalf("delivered after MaxAttempts: %v", deliveryIDs(got))
+	}
+	dead, err := h.svc.DeadLetters(ctx, mb1, 0)
+	if err != nil || len(dead) != 1 || dead[0].Envelope.ID != p.ID || dead[0].Err != nil || string(dead[0].Envelope.Body) != "never acked" {
+		t.Fatalf("DeadLetters = %+v, %v; want %s", dead, err, p.ID)
+	}
+	if other, err := h.svc.DeadLetters(ctx, mb2, 0); err != nil || len(other) != 0 {
+		t.Errorf("audit's dead letters = %d, %v; want none (its copy was never fetched)", len(other), err)
+	}
+	unknown, _ := NewID()
+	if _, err := h.svc.RequeueSubscription(ctx, s1.actor(), mb1, []string{p.ID, unknown}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("requeue with an unknown ID = %v, want ErrNotFound", err)
+	}
+	if _, err := h.svc.RequeueSubscription(ctx, s2.actor(), mb2, []string{p.ID}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("requeue of audit's live copy = %v, want ErrConflict", err)
+	}
+	if _, err := h.svc.RequeueSubscription(ctx, s1.actor(), s1.mailbox(), []string{p.ID}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("requeue through a mailbox = %v, want ErrInvalid", err)
+	}
+	if got := len(h.events("message.requeued")); got != 0 {
+		t.Fatalf("%d message.requeued events after failed requeues, want 0", got)
+	}
+	if n, err := h.svc.RequeueSubscription(ctx, s1.actor(), mb1, []string{p.ID}); err != nil || n != 1 {
+		t.Fatalf("requeue = %d, %v; want 1", n, err)
+	}
+	if evs := h.events("message.requeued"); len(evs) != 1 || evs[0].Actor != s1.id || evs[0].Target != mb1 {
+		t.Errorf("message.requeued events = %+v, want one by s1 on %s", evs, mb1)
+	}
+	got := h.fetchMailbox(s1, mb1)
+	if len(got) != 1 || got[0].Envelope.ID != p.ID || got[0].Attempt != 1 {
+		t.Fatalf("after requeue: %v, want %s#1", deliveryIDs(got), p.ID)
+	}
+	if n, err := h.svc.AckSubscription(ctx, s1.actor(), mb1, []string{p.ID}); err != nil || n != 1 {
+		t.Fatalf("ack after requeue = %d, %v", n, err)
+	}
+	if dead, err := h.svc.DeadLetters(ctx, mb1, 0); err != nil || len(dead) != 0 {
+		t.Errorf("dead letters after requeue and ack = %d, %v", len(dead), err)
+	}
 }

@@ -744,6 +744,128 @@ func (x *AckSubscriptionRequest) GetIds() []string {
 	return nil
 }
 
+type ListSubscriptionDeadLettersRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Topic        string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	Subscription string                 `protobuf:"bytes,2,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	// At most this many, oldest first; default 100.
+	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubscriptionDeadLettersRequest) Reset() {
+	*x = ListSubscriptionDeadLettersRequest{}
+	mi := &file_airlock_v1_topics_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubscriptionDeadLettersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubscriptionDeadLettersRequest) ProtoMessage() {}
+
+func (x *ListSubscriptionDeadLettersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_airlock_v1_topics_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubscriptionDeadLettersRequest.ProtoReflect.Descriptor instead.
+func (*ListSubscriptionDeadLettersRequest) Descriptor() ([]byte, []int) {
+	return file_airlock_v1_topics_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListSubscriptionDeadLettersRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *ListSubscriptionDeadLettersRequest) GetSubscription() string {
+	if x != nil {
+		return x.Subscription
+	}
+	return ""
+}
+
+func (x *ListSubscriptionDeadLettersRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type RequeueSubscriptionRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Topic        string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	Subscription string                 `protobuf:"bytes,2,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	// Envelope IDs, as listed by ListDeadLetters.
+	Ids           []string `protobuf:"bytes,3,rep,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequeueSubscriptionRequest) Reset() {
+	*x = RequeueSubscriptionRequest{}
+	mi := &file_airlock_v1_topics_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequeueSubscriptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequeueSubscriptionRequest) ProtoMessage() {}
+
+func (x *RequeueSubscriptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_airlock_v1_topics_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequeueSubscriptionRequest.ProtoReflect.Descriptor instead.
+func (*RequeueSubscriptionRequest) Descriptor() ([]byte, []int) {
+	return file_airlock_v1_topics_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RequeueSubscriptionRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *RequeueSubscriptionRequest) GetSubscription() string {
+	if x != nil {
+		return x.Subscription
+	}
+	return ""
+}
+
+func (x *RequeueSubscriptionRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
 var File_airlock_v1_topics_proto protoreflect.FileDescriptor
 
 const file_airlock_v1_topics_proto_rawDesc = "" +
@@ -802,7 +924,15 @@ const file_airlock_v1_topics_proto_rawDesc = "" +
 	"\x16AckSubscriptionRequest\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\"\n" +
 	"\fsubscription\x18\x02 \x01(\tR\fsubscription\x12\x10\n" +
-	"\x03ids\x18\x03 \x03(\tR\x03ids2\xa7\x04\n" +
+	"\x03ids\x18\x03 \x03(\tR\x03ids\"t\n" +
+	"\"ListSubscriptionDeadLettersRequest\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\"\n" +
+	"\fsubscription\x18\x02 \x01(\tR\fsubscription\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\"h\n" +
+	"\x1aRequeueSubscriptionRequest\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\"\n" +
+	"\fsubscription\x18\x02 \x01(\tR\fsubscription\x12\x10\n" +
+	"\x03ids\x18\x03 \x03(\tR\x03ids2\xe3\x05\n" +
 	"\fTopicService\x12P\n" +
 	"\vCreateTopic\x12\x1e.airlock.v1.CreateTopicRequest\x1a\x1f.airlock.v1.CreateTopicResponse\"\x00\x12M\n" +
 	"\n" +
@@ -811,7 +941,9 @@ const file_airlock_v1_topics_proto_rawDesc = "" +
 	"\tSubscribe\x12\x1c.airlock.v1.SubscribeRequest\x1a\x1d.airlock.v1.SubscribeResponse\"\x00\x12J\n" +
 	"\x05Fetch\x12$.airlock.v1.FetchSubscriptionRequest\x1a\x19.airlock.v1.FetchResponse\"\x00\x12R\n" +
 	"\aReceive\x12&.airlock.v1.ReceiveSubscriptionRequest\x1a\x1b.airlock.v1.ReceiveResponse\"\x000\x01\x12D\n" +
-	"\x03Ack\x12\".airlock.v1.AckSubscriptionRequest\x1a\x17.airlock.v1.AckResponse\"\x00B9Z7github.com/airlock-hub/airlock/gen/airlock/v1;airlockv1b\x06proto3"
+	"\x03Ack\x12\".airlock.v1.AckSubscriptionRequest\x1a\x17.airlock.v1.AckResponse\"\x00\x12h\n" +
+	"\x0fListDeadLetters\x12..airlock.v1.ListSubscriptionDeadLettersRequest\x1a#.airlock.v1.ListDeadLettersResponse\"\x00\x12P\n" +
+	"\aRequeue\x12&.airlock.v1.RequeueSubscriptionRequest\x1a\x1b.airlock.v1.RequeueResponse\"\x00B9Z7github.com/airlock-hub/airlock/gen/airlock/v1;airlockv1b\x06proto3"
 
 var (
 	file_airlock_v1_topics_proto_rawDescOnce sync.Once
@@ -825,31 +957,35 @@ func file_airlock_v1_topics_proto_rawDescGZIP() []byte {
 	return file_airlock_v1_topics_proto_rawDescData
 }
 
-var file_airlock_v1_topics_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_airlock_v1_topics_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_airlock_v1_topics_proto_goTypes = []any{
-	(*Topic)(nil),                      // 0: airlock.v1.Topic
-	(*CreateTopicRequest)(nil),         // 1: airlock.v1.CreateTopicRequest
-	(*CreateTopicResponse)(nil),        // 2: airlock.v1.CreateTopicResponse
-	(*ListTopicsRequest)(nil),          // 3: airlock.v1.ListTopicsRequest
-	(*ListTopicsResponse)(nil),         // 4: airlock.v1.ListTopicsResponse
-	(*PublishRequest)(nil),             // 5: airlock.v1.PublishRequest
-	(*PublishResponse)(nil),            // 6: airlock.v1.PublishResponse
-	(*SubscribeRequest)(nil),           // 7: airlock.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),          // 8: airlock.v1.SubscribeResponse
-	(*FetchSubscriptionRequest)(nil),   // 9: airlock.v1.FetchSubscriptionRequest
-	(*ReceiveSubscriptionRequest)(nil), // 10: airlock.v1.ReceiveSubscriptionRequest
-	(*AckSubscriptionRequest)(nil),     // 11: airlock.v1.AckSubscriptionRequest
-	nil,                                // 12: airlock.v1.PublishRequest.HeadersEntry
-	(*timestamppb.Timestamp)(nil),      // 13: google.protobuf.Timestamp
-	(*FetchResponse)(nil),              // 14: airlock.v1.FetchResponse
-	(*ReceiveResponse)(nil),            // 15: airlock.v1.ReceiveResponse
-	(*AckResponse)(nil),                // 16: airlock.v1.AckResponse
+	(*Topic)(nil),                              // 0: airlock.v1.Topic
+	(*CreateTopicRequest)(nil),                 // 1: airlock.v1.CreateTopicRequest
+	(*CreateTopicResponse)(nil),                // 2: airlock.v1.CreateTopicResponse
+	(*ListTopicsRequest)(nil),                  // 3: airlock.v1.ListTopicsRequest
+	(*ListTopicsResponse)(nil),                 // 4: airlock.v1.ListTopicsResponse
+	(*PublishRequest)(nil),                     // 5: airlock.v1.PublishRequest
+	(*PublishResponse)(nil),                    // 6: airlock.v1.PublishResponse
+	(*SubscribeRequest)(nil),                   // 7: airlock.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),                  // 8: airlock.v1.SubscribeResponse
+	(*FetchSubscriptionRequest)(nil),           // 9: airlock.v1.FetchSubscriptionRequest
+	(*ReceiveSubscriptionRequest)(nil),         // 10: airlock.v1.ReceiveSubscriptionRequest
+	(*AckSubscriptionRequest)(nil),             // 11: airlock.v1.AckSubscriptionRequest
+	(*ListSubscriptionDeadLettersRequest)(nil), // 12: airlock.v1.ListSubscriptionDeadLettersRequest
+	(*RequeueSubscriptionRequest)(nil),         // 13: airlock.v1.RequeueSubscriptionRequest
+	nil,                                        // 14: airlock.v1.PublishRequest.HeadersEntry
+	(*timestamppb.Timestamp)(nil),              // 15: google.protobuf.Timestamp
+	(*FetchResponse)(nil),                      // 16: airlock.v1.FetchResponse
+	(*ReceiveResponse)(nil),                    // 17: airlock.v1.ReceiveResponse
+	(*AckResponse)(nil),                        // 18: airlock.v1.AckResponse
+	(*ListDeadLettersResponse)(nil),            // 19: airlock.v1.ListDeadLettersResponse
+	(*RequeueResponse)(nil),                    // 20: airlock.v1.RequeueResponse
 }
 var file_airlock_v1_topics_proto_depIdxs = []int32{
-	13, // 0: airlock.v1.Topic.created_at:type_name -> google.protobuf.Timestamp
+	15, // 0: airlock.v1.Topic.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: airlock.v1.CreateTopicResponse.topic:type_name -> airlock.v1.Topic
 	0,  // 2: airlock.v1.ListTopicsResponse.topics:type_name -> airlock.v1.Topic
-	12, // 3: airlock.v1.PublishRequest.headers:type_name -> airlock.v1.PublishRequest.HeadersEntry
+	14, // 3: airlock.v1.PublishRequest.headers:type_name -> airlock.v1.PublishRequest.HeadersEntry
 	1,  // 4: airlock.v1.TopicService.CreateTopic:input_type -> airlock.v1.CreateTopicRequest
 	3,  // 5: airlock.v1.TopicService.ListTopics:input_type -> airlock.v1.ListTopicsRequest
 	5,  // 6: airlock.v1.TopicService.Publish:input_type -> airlock.v1.PublishRequest
@@ -857,15 +993,19 @@ var file_airlock_v1_topics_proto_depIdxs = []int32{
 	9,  // 8: airlock.v1.TopicService.Fetch:input_type -> airlock.v1.FetchSubscriptionRequest
 	10, // 9: airlock.v1.TopicService.Receive:input_type -> airlock.v1.ReceiveSubscriptionRequest
 	11, // 10: airlock.v1.TopicService.Ack:input_type -> airlock.v1.AckSubscriptionRequest
-	2,  // 11: airlock.v1.TopicService.CreateTopic:output_type -> airlock.v1.CreateTopicResponse
-	4,  // 12: airlock.v1.TopicService.ListTopics:output_type -> airlock.v1.ListTopicsResponse
-	6,  // 13: airlock.v1.TopicService.Publish:output_type -> airlock.v1.PublishResponse
-	8,  // 14: airlock.v1.TopicService.Subscribe:output_type -> airlock.v1.SubscribeResponse
-	14, // 15: airlock.v1.TopicService.Fetch:output_type -> airlock.v1.FetchResponse
-	15, // 16: airlock.v1.TopicService.Receive:output_type -> airlock.v1.ReceiveResponse
-	16, // 17: airlock.v1.TopicService.Ack:output_type -> airlock.v1.AckResponse
-	11, // [11:18] is the sub-list for method output_type
-	4,  // [4:11] is the sub-list for method input_type
+	12, // 11: airlock.v1.TopicService.ListDeadLetters:input_type -> airlock.v1.ListSubscriptionDeadLettersRequest
+	13, // 12: airlock.v1.TopicService.Requeue:input_type -> airlock.v1.RequeueSubscriptionRequest
+	2,  // 13: airlock.v1.TopicService.CreateTopic:output_type -> airlock.v1.CreateTopicResponse
+	4,  // 14: airlock.v1.TopicService.ListTopics:output_type -> airlock.v1.ListTopicsResponse
+	6,  // 15: airlock.v1.TopicService.Publish:output_type -> airlock.v1.PublishResponse
+	8,  // 16: airlock.v1.TopicService.Subscribe:output_type -> airlock.v1.SubscribeResponse
+	16, // 17: airlock.v1.TopicService.Fetch:output_type -> airlock.v1.FetchResponse
+	17, // 18: airlock.v1.TopicService.Receive:output_type -> airlock.v1.ReceiveResponse
+	18, // 19: airlock.v1.TopicService.Ack:output_type -> airlock.v1.AckResponse
+	19, // 20: airlock.v1.TopicService.ListDeadLetters:output_type -> airlock.v1.ListDeadLettersResponse
+	20, // 21: airlock.v1.TopicService.Requeue:output_type -> airlock.v1.RequeueResponse
+	13, // [13:22] is the sub-list for method output_type
+	4,  // [4:13] is the sub-list for method input_type
 	4,  // [4:4] is the sub-list for extension type_name
 	4,  // [4:4] is the sub-list for extension extendee
 	0,  // [0:4] is the sub-list for field type_name
@@ -883,7 +1023,7 @@ func file_airlock_v1_topics_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_airlock_v1_topics_proto_rawDesc), len(file_airlock_v1_topics_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -48,6 +48,11 @@ const (
 	TopicServiceReceiveProcedure = "/airlock.v1.TopicService/Receive"
 	// TopicServiceAckProcedure is the fully-qualified name of the TopicService's Ack RPC.
 	TopicServiceAckProcedure = "/airlock.v1.TopicService/Ack"
+	// TopicServiceListDeadLettersProcedure is the fully-qualified name of the TopicService's
+	// ListDeadLetters RPC.
+	TopicServiceListDeadLettersProcedure = "/airlock.v1.TopicService/ListDeadLetters"
+	// TopicServiceRequeueProcedure is the fully-qualified name of the TopicService's Requeue RPC.
+	TopicServiceRequeueProcedure = "/airlock.v1.TopicService/Requeue"
 )
 
 // TopicServiceClient is a client for the airlock.v1.TopicService service.
@@ -69,6 +74,16 @@ type TopicServiceClient interface {
 	// Ack acknowledges delivered messages of one of the caller's
 	// subscriptions, by envelope ID.
 	Ack(context.Context, *connect.Request[v1.AckSubscriptionRequest]) (*connect.Response[v1.AckResponse], error)
+	// ListDeadLetters lists the dead-lettered messages of one of the
+	// caller's subscriptions: those delivered messaging.max_attempts times
+	// without an ack. It is authorized like Fetch.
+	ListDeadLetters(context.Context, *connect.Request[v1.ListSubscriptionDeadLettersRequest]) (*connect.Response[v1.ListDeadLettersResponse], error)
+	// Requeue moves dead-lettered messages of one of the caller's
+	// subscriptions back to it, by envelope ID, with a fresh set of delivery
+	// attempts. It is authorized like Ack, and all or nothing: an ID that is
+	// not a message of the subscription is NotFound, one that is not
+	// dead-lettered FailedPrecondition.
+	Requeue(context.Context, *connect.Request[v1.RequeueSubscriptionRequest]) (*connect.Response[v1.RequeueResponse], error)
 }
 
 // NewTopicServiceClient constructs a client for the airlock.v1.TopicService service. By default, it
@@ -124,18 +139,32 @@ func NewTopicServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(topicServiceMethods.ByName("Ack")),
 			connect.WithClientOptions(opts...),
 		),
+		listDeadLetters: connect.NewClient[v1.ListSubscriptionDeadLettersRequest, v1.ListDeadLettersResponse](
+			httpClient,
+			baseURL+TopicServiceListDeadLettersProcedure,
+			connect.WithSchema(topicServiceMethods.ByName("ListDeadLetters")),
+			connect.WithClientOptions(opts...),
+		),
+		requeue: connect.NewClient[v1.RequeueSubscriptionRequest, v1.RequeueResponse](
+			httpClient,
+			baseURL+TopicServiceRequeueProcedure,
+			connect.WithSchema(topicServiceMethods.ByName("Requeue")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // topicServiceClient implements TopicServiceClient.
 type topicServiceClient struct {
-	createTopic *connect.Client[v1.CreateTopicRequest, v1.CreateTopicResponse]
-	listTopics  *connect.Client[v1.ListTopicsRequest, v1.ListTopicsResponse]
-	publish     *connect.Client[v1.PublishRequest, v1.PublishResponse]
-	subscribe   *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
-	fetch       *connect.Client[v1.FetchSubscriptionRequest, v1.FetchResponse]
-	receive     *connect.Client[v1.ReceiveSubscriptionRequest, v1.ReceiveResponse]
-	ack         *connect.Client[v1.AckSubscriptionRequest, v1.AckResponse]
+	createTopic     *connect.Client[v1.CreateTopicRequest, v1.CreateTopicResponse]
+	listTopics      *connect.Client[v1.ListTopicsRequest, v1.ListTopicsResponse]
+	publish         *connect.Client[v1.PublishRequest, v1.PublishResponse]
+	subscribe       *connect.Client[v1.SubscribeRequest, v1.SubscribeResponse]
+	fetch           *connect.Client[v1.FetchSubscriptionRequest, v1.FetchResponse]
+	receive         *connect.Client[v1.ReceiveSubscriptionRequest, v1.ReceiveResponse]
+	ack             *connect.Client[v1.AckSubscriptionRequest, v1.AckResponse]
+	listDeadLetters *connect.Client[v1.ListSubscriptionDeadLettersRequest, v1.ListDeadLettersResponse]
+	requeue         *connect.Client[v1.RequeueSubscriptionRequest, v1.RequeueResponse]
 }
 
 // CreateTopic calls airlock.v1.TopicService.CreateTopic.
@@ -173,6 +202,16 @@ func (c *topicServiceClient) Ack(ctx context.Context, req *connect.Request[v1.Ac
 	return c.ack.CallUnary(ctx, req)
 }
 
+// ListDeadLetters calls airlock.v1.TopicService.ListDeadLetters.
+func (c *topicServiceClient) ListDeadLetters(ctx context.Context, req *connect.Request[v1.ListSubscriptionDeadLettersRequest]) (*connect.Response[v1.ListDeadLettersResponse], error) {
+	return c.listDeadLetters.CallUnary(ctx, req)
+}
+
+// Requeue calls airlock.v1.TopicService.Requeue.
+func (c *topicServiceClient) Requeue(ctx context.Context, req *connect.Request[v1.RequeueSubscriptionRequest]) (*connect.Response[v1.RequeueResponse], error) {
+	return c.requeue.CallUnary(ctx, req)
+}
+
 // TopicServiceHandler is an implementation of the airlock.v1.TopicService service.
 type TopicServiceHandler interface {
 	// CreateTopic creates a topic (ManageAgents on the hub).
@@ -192,6 +231,16 @@ type TopicServiceHandler interface {
 	// Ack acknowledges delivered messages of one of the caller's
 	// subscriptions, by envelope ID.
 	Ack(context.Context, *connect.Request[v1.AckSubscriptionRequest]) (*connect.Response[v1.AckResponse], error)
+	// ListDeadLetters lists the dead-lettered messages of one of the
+	// caller's subscriptions: those delivered messaging.max_attempts times
+	// without an ack. It is authorized like Fetch.
+	ListDeadLetters(context.Context, *connect.Request[v1.ListSubscriptionDeadLettersRequest]) (*connect.Response[v1.ListDeadLettersResponse], error)
+	// Requeue moves dead-lettered messages of one of the caller's
+	// subscriptions back to it, by envelope ID, with a fresh set of delivery
+	// attempts. It is authorized like Ack, and all or nothing: an ID that is
+	// not a message of the subscription is NotFound, one that is not
+	// dead-lettered FailedPrecondition.
+	Requeue(context.Context, *connect.Request[v1.RequeueSubscriptionRequest]) (*connect.Response[v1.RequeueResponse], error)
 }
 
 // NewTopicServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -243,6 +292,18 @@ func NewTopicServiceHandler(svc TopicServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(topicServiceMethods.ByName("Ack")),
 		connect.WithHandlerOptions(opts...),
 	)
+	topicServiceListDeadLettersHandler := connect.NewUnaryHandler(
+		TopicServiceListDeadLettersProcedure,
+		svc.ListDeadLetters,
+		connect.WithSchema(topicServiceMethods.ByName("ListDeadLetters")),
+		connect.WithHandlerOptions(opts...),
+	)
+	topicServiceRequeueHandler := connect.NewUnaryHandler(
+		TopicServiceRequeueProcedure,
+		svc.Requeue,
+		connect.WithSchema(topicServiceMethods.ByName("Requeue")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/airlock.v1.TopicService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case TopicServiceCreateTopicProcedure:
@@ -259,6 +320,10 @@ func NewTopicServiceHandler(svc TopicServiceHandler, opts ...connect.HandlerOpti
 			topicServiceReceiveHandler.ServeHTTP(w, r)
 		case TopicServiceAckProcedure:
 			topicServiceAckHandler.ServeHTTP(w, r)
+		case TopicServiceListDeadLettersProcedure:
+			topicServiceListDeadLettersHandler.ServeHTTP(w, r)
+		case TopicServiceRequeueProcedure:
+			topicServiceRequeueHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -294,4 +359,12 @@ func (UnimplementedTopicServiceHandler) Receive(context.Context, *connect.Reques
 
 func (UnimplementedTopicServiceHandler) Ack(context.Context, *connect.Request[v1.AckSubscriptionRequest]) (*connect.Response[v1.AckResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("airlock.v1.TopicService.Ack is not implemented"))
+}
+
+func (UnimplementedTopicServiceHandler) ListDeadLetters(context.Context, *connect.Request[v1.ListSubscriptionDeadLettersRequest]) (*connect.Response[v1.ListDeadLettersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("airlock.v1.TopicService.ListDeadLetters is not implemented"))
+}
+
+func (UnimplementedTopicServiceHandler) Requeue(context.Context, *connect.Request[v1.RequeueSubscriptionRequest]) (*connect.Response[v1.RequeueResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("airlock.v1.TopicService.Requeue is not implemented"))
 }
