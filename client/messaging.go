@@ -218,15 +218,21 @@ func (c *Client) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, erro
 	if err != nil {
 		return nil, fmt.Errorf("list dead letters: %w", err)
 	}
-	out := make([]DeadLetter, 0, len(resp.Msg.GetDeliveries()))
-	for _, d := range resp.Msg.GetDeliveries() {
-		m, err := c.verifyMine(d)
+	return deadLetters(resp.Msg.GetDeliveries(), c.verifyMine), nil
+}
+
+// deadLetters verifies each delivery of a dead-letter queue with verify,
+// keeping the ones that fail as unverified entries with their error.
+func deadLetters(ds []*airlockv1.Delivery, verify func(*airlockv1.Delivery) (Message, error)) []DeadLetter {
+	out := make([]DeadLetter, 0, len(ds))
+	for _, d := range ds {
+		m, err := verify(d)
 		if err != nil {
 			m = unverifiedMessage(d)
 		}
 		out = append(out, DeadLetter{Message: m, Err: err})
 	}
-	return out, nil
+	return out
 }
 
 // Requeue moves dead-lettered messages back to the mailbox and returns how

@@ -140,6 +140,39 @@ func (c *Client) AckSubscription(ctx context.Context, topic, subscription string
 	return int(resp.Msg.GetAcked()), nil
 }
 
+// SubscriptionDeadLetters lists up to limit (0: the hub's default)
+// messages of the dead-letter queue of one of this client's
+// subscriptions: those delivered messaging.max_attempts times without an
+// ack. As with DeadLetters, an entry that does not verify, or was not
+// signed for the topic, carries Err and must not be trusted.
+func (c *Client) SubscriptionDeadLetters(ctx context.Context, topic, subscription string, limit int) ([]DeadLetter, error) {
+	req := &airlockv1.ListSubscriptionDeadLettersRequest{Topic: topic, Subscription: subscription,
+		Limit: int32(min(max(limit, 0), math.MaxInt32))}
+	resp, err := c.Topics.ListDeadLetters(ctx, connect.NewRequest(req))
+	if err != nil {
+		return nil, fmt.Errorf("list subscription dead letters: %w", err)
+	}
+	verify := func(d *airlockv1.Delivery) (Message, error) { return c.verifyFor(d, messaging.TopicRecipient(topic)) }
+	return deadLetters(resp.Msg.GetDeliveries(), verify), nil
+}
+
+// RequeueSubscription moves dead-lettered messages of one of this
+// client's subscriptions back to it, by ID, with a fresh set of delivery
+// attempts, and returns how many moved. It is all or nothing: an ID that
+// is not a message of the subscription fails the call (NotFound), one that
+// is not dead-lettered too (FailedPrecondition), and nothing moves.
+func (c *Client) RequeueSubscription(ctx context.Context, topic, subscription string, ids ...string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	req := &airlockv1.RequeueSubscriptionRequest{Topic: topic, Subscription: subscription, Ids: ids}
+	resp, err := c.Topics.Requeue(ctx, connect.NewRequest(req))
+	if err != nil {
+		return 0, fmt.Errorf("requeue subscription: %w", err)
+	}
+	return int(resp.Msg.GetRequeued()), nil
+}
+
 // verifyFor is VerifyDelivery for messages signed for recipient, so that a
 // message signed for someone else cannot be passed off as one for it.
 func (c *Client) verifyFor(d *airlockv1.Delivery, recipient string) (Message, error) {

@@ -214,3 +214,113 @@ func TestTopicKeyRotation(t *testing.T) {
 		t.Errorf("bodies after rewrap: %q, %q", ms[0].Body, ms[1].Body)
 	}
 }
+
+// TestSubscriptionDeadLetters: a copy its subscriber never acknowledges is
+// dead-lettered after messaging.max_attempts deliveries; the subscriber
+// lists it, requeues it and gets it again, and can then acknowledge it.
+// Nobody else lists or requeues it, and an unknown ID requeues nothing.
+func TestSubscriptionDeadLetters(t *testing.T) {
+	h := startHub(t, "", func(c *server.Config) { c.Messaging.Lease, c.Messaging.MaxAttempts = time.Second, 2 })
+	ctx := context.Background()
+	pub, sub, other := h.agent(t, "pub"), h.agent(t, "sub"), h.agent(t, "other")
+	if _, err := h.admin.CreateTopic(ctx, "orders", "default"); err != nil {
+		t.Fatal(err)
+	}
+	for c, name := range map[*client.Client]string{sub: "billing", other: "audit"} {
+		if err := c.Subscribe(ctx, "orders", name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id, _, err := pub.Publish(ctx, "orders", client.SendOptions{Subject: "poison", Body: []byte("never acked")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadLetterAll(t, sub, "orders", "billing", 2)
+
+	dead, err := sub.SubscriptionDeadLetters(ctx, "orders", "billing", 0)
+	if err != nil || len(dead) != 1 || dead[0].ID != id || dead[0].Err != nil || !dead[0].Verified ||
+		string(dead[0].Body) != "never acked" || dead[0].Attempt != 2 {
+		t.Fatalf("dead letters: %+v, %v; want %s, verified, attempt 2", dead, err, id)
+	}
+	// Another subscriber of the topic can neither see nor move it; nor can
+	// anyone name a topic or subscription that does not exist.
+	_, err = other.SubscriptionDeadLetters(ctx, "orders", "billing", 0)
+	wantCode(t, err, connect.CodeNotFound, "")
+	_, err = other.RequeueSubscription(ctx, "orders", "billing", id)
+	wantCode(t, err, connect.CodeNotFound, "")
+	_, err = sub.SubscriptionDeadLetters(ctx, "missing", "billing", 0)
+	wantCode(t, err, connect.CodeNotFound, "")
+	_, err = sub.RequeueSubscription(ctx, "orders", "nosuch", id)
+	wantCode(t, err, connect.CodeNotFound, "")
+	// The other subscriber's own copy was never delivered: not dead.
+	if dl, err := other.SubscriptionDeadLetters(ctx, "orders", "audit", 0); err != nil || len(dl) != 0 {
+		t.Errorf("audit's dead letters: %d, %v; want none", len(dl), err)
+	}
+	unknown := "0190f1b2-7c1e-7000-8000-000000000000"
+	n, err := sub.RequeueSubscription(ctx, "orders", "billing", id, unknown)
+	wantCode(t, err, connect.CodeNotFound, "")
+	if n != 0 {
+		t.Errorf("requeue with an unknown ID moved %d", n)
+	}
+	if still, err := sub.SubscriptionDeadLetters(ctx, "orders", "billing", 0); err != nil || len(still) != 1 {
+		t.Fatalf("after refused requeues: %d dead letters, %v; want the one still there", len(still), err)
+	}
+	if got := eventsOf(t, h, "message.requeued"); len(got) != 0 {
+		t.Fatalf("refused requeues audited as message.requeued: %+v", got)
+	}
+
+	if n, err := sub.RequeueSubscription(ctx, "orders", "billing", id); err != nil || n != 1 {
+		t.Fatalf("requeue: %d, %v; want 1", n, err)
+	}
+	if got := eventsOf(t, h, "message.requeued"); len(got) != 1 || got[0].Actor != "spiffe://airlock.local/agent/sub" {
+		t.Errorf("message.requeued events: %+v, want one by sub", got)
+	}
+	ms, err := sub.FetchSubscription(ctx, "orders", "billing", 10, 2*time.Second)
+	if err != nil || len(ms) != 1 || ms[0].ID != id || ms[0].Attempt != 1 || string(ms[0].Body) != "never acked" {
+		t.Fatalf("after requeue: %+v, %v; want %s again, attempt 1", ms, err, id)
+	}
+	if n, err := sub.AckSubscription(ctx, "orders", "billing", id); err != nil || n != 1 {
+		t.Fatalf("ack after requeue: %d, %v", n, err)
+	}
+	_, err = sub.RequeueSubscription(ctx, "orders", "billing", id)
+	wantCode(t, err, connect.CodeFailedPrecondition, "not dead-lettered")
+	time.Sleep(1500 * time.Millisecond) // past the lease: an unacked copy would be back
+	if again, err := sub.FetchSubscription(ctx, "orders", "billing", 10, 0); err != nil || len(again) != 0 {
+		t.Errorf("after the ack: %d messages, %v; want none", len(again), err)
+	}
+	if dl, err := sub.SubscriptionDeadLetters(ctx, "orders", "billing", 0); err != nil || len(dl) != 0 {
+		t.Errorf("dead letters after the ack: %d, %v; want none", len(dl), err)
+	}
+}
+
+// deadLetterAll fetches subscription sub of topic without acknowledging,
+// once per attempt, waiting out each lease (1s, doubling), so that its
+// messages end in the dead-letter queue.
+func deadLetterAll(t *testing.T, c *client.Client, topic, sub string, attempts int) {
+	t.Helper()
+	ctx := context.Background()
+	for attempt := 1; attempt <= attempts; attempt++ {
+		ms, err := c.FetchSubscription(ctx, topic, sub, 10, 2*time.Second)
+		if err != nil || len(ms) != 1 || ms[0].Attempt != attempt {
+			t.Fatalf("fetch %d: %d messages, %v", attempt, len(ms), err)
+		}
+		time.Sleep(store.LeaseFor(time.Second, attempt) + 200*time.Millisecond)
+	}
+	if ms, err := c.FetchSubscription(ctx, topic, sub, 10, 0); err != nil || len(ms) != 0 {
+		t.Fatalf("delivered after max attempts: %d messages, %v", len(ms), err)
+	}
+}
+
+// eventsOf returns the hub's audit events of type typ.
+func eventsOf(t *testing.T, h *hub, typ string) []store.Event {
+	t.Helper()
+	var evs []store.Event
+	err := h.srv.Hub().Store.View(context.Background(), func(tx store.Tx) (err error) {
+		evs, err = tx.Events(store.EventFilter{Type: typ})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
