@@ -2,11 +2,6 @@ package client_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"io"
-	"log/slog"
 	"net"
 	"testing"
 
@@ -15,6 +10,7 @@ import (
 	"github.com/airlock-hub/airlock/client"
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/internal/server"
+	"github.com/airlock-hub/airlock/internal/server/servertest"
 )
 
 // hub is a real hub on 127.0.0.1:0 (SQLite in a temp dir) with an admin
@@ -26,44 +22,12 @@ type hub struct {
 
 func startHub(t *testing.T) *hub {
 	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	srv := &server.Server{
-		Config:          cfg,
-		Log:             slog.New(slog.NewTextHandler(io.Discard, nil)),
-		APIListener:     listen(t),
-		EnrollListener:  listen(t),
-		MetricsListener: listen(t),
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatalf("start hub: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("close hub: %v", err)
-		}
-	})
-	h := &hub{srv: srv}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svid, err := srv.Hub().Identities.IssueHuman(context.Background(), "admin", []string{"admin"}, key.Public())
-	if err != nil {
-		t.Fatalf("issue admin: %v", err)
-	}
-	h.admin = newClient(t, &client.Identity{Key: key, Chain: svid.Chain, Bundle: srv.Hub().CA.Roots(), ID: svid.ID, Server: h.apiURL()})
+	h := &hub{srv: servertest.Start(t)}
+	h.admin = newClient(t, servertest.Admin(t, h.srv))
 	return h
 }
 
-func listen(t *testing.T) net.Listener {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
+func listen(t *testing.T) net.Listener { return servertest.Listen(t) }
 
 func (h *hub) apiURL() string { return "https://" + h.srv.APIAddr() }
 

@@ -300,7 +300,11 @@ attempts. --dead-letter lists those; ` + "`airlock inbox requeue ID…`" + ` mov
 			}
 			return cf.with(cmd.Context(), func(c *client.Client) error {
 				if dead {
-					return a.printDeadLetters(cmd, c, limit)
+					dls, err := c.DeadLetters(cmd.Context(), limit)
+					if err != nil {
+						return err
+					}
+					return a.printDeadLetters(c, dls)
 				}
 				return a.inbox(cmd, c, limit, wait, ack)
 			})
@@ -376,11 +380,9 @@ func messageIDs(ms []client.Message) []string {
 	return ids
 }
 
-func (a *app) printDeadLetters(cmd *cobra.Command, c *client.Client, limit int) error {
-	dls, err := c.DeadLetters(cmd.Context(), limit)
-	if err != nil {
-		return err
-	}
+// printDeadLetters lists dead letters, one row each, saying which do not
+// verify.
+func (a *app) printDeadLetters(c *client.Client, dls []client.DeadLetter) error {
 	header := []string{"ID", "FROM", "SUBJECT", "CREATED", "ATTEMPT", "VERIFIED"}
 	return emitTable(a, header, dls, func(dl client.DeadLetter) (messageJSON, []string) {
 		j, verified := toMessageJSON(dl.Message), "yes"
@@ -397,20 +399,31 @@ func (a *app) inboxRequeue() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "requeue ID...",
 		Short: "Move dead-lettered messages back to the mailbox",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Move dead-lettered messages (listed by airlock inbox --dead-letter) back to
+this identity's mailbox, with a fresh set of delivery attempts. All or nothing:
+an ID that is not a message of the mailbox, or not dead-lettered, fails the
+command and nothing moves.`,
+		Example: `  airlock inbox --dead-letter
+  airlock inbox requeue 0190f1b2-7c1e-7000-8000-00000000002a`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
 			n, err := c.Requeue(ctx, args...)
 			if err != nil {
 				return err
 			}
-			return a.emit(map[string]int{"requeued": n}, func(w io.Writer) error {
-				_, err := fmt.Fprintf(w, "requeued %d of %d\n", n, len(args))
-				return err
-			})
+			return a.printRequeued(n, len(args))
 		}),
 	}
 	cf.register(cmd)
 	return cmd
+}
+
+// printRequeued reports that n of asked dead letters moved back.
+func (a *app) printRequeued(n, asked int) error {
+	return a.emit(map[string]int{"requeued": n}, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "requeued %d of %d\n", n, asked)
+		return err
+	})
 }
 
 func (a *app) ackCommand() *cobra.Command {

@@ -131,23 +131,29 @@ func (a *app) subscribeCommand() *cobra.Command {
 	var sub string
 	var wait time.Duration
 	var limit int
-	var ack bool
+	var ack, dead bool
 	cmd := &cobra.Command{
-		Use:   "subscribe TOPIC --subscription NAME [--wait[=30s]] [--limit N] [--ack]",
+		Use:   "subscribe TOPIC --subscription NAME [--wait[=30s]] [--limit N] [--ack] [--dead-letter]",
 		Short: "Create a durable subscription if needed and fetch its messages",
 		Long: `Subscribe to TOPIC under the durable subscription NAME (created on first use,
 owned by this identity), then fetch (lease) its messages, oldest first, and list
 them like airlock inbox. A subscription receives the messages published after it
 was created. Messages not acknowledged (--ack) before their lease ends are
-delivered again.`,
+delivered again, and dead-lettered after messaging.max_attempts deliveries.
+--dead-letter lists those (without creating the subscription);
+` + "`airlock subscribe requeue TOPIC --subscription NAME ID…`" + ` moves them back.`,
 		Example: `  airlock subscribe orders --subscription billing --wait --ack
-  airlock subscribe orders --subscription audit -o json`,
+  airlock subscribe orders --subscription audit -o json
+  airlock subscribe orders --subscription billing --dead-letter`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := waitArg(cmd, args[1:], &wait); err != nil {
 				return err
 			}
 			return cf.with(cmd.Context(), func(c *client.Client) error {
+				if dead {
+					return a.subscriptionDeadLetters(cmd, c, args[0], sub, limit)
+				}
 				if err := c.Subscribe(cmd.Context(), args[0], sub); err != nil {
 					return err
 				}
@@ -162,6 +168,50 @@ delivered again.`,
 	f.Lookup("wait").NoOptDefVal = "30s"
 	f.IntVar(&limit, "limit", 0, "at most N messages (0: the hub's default)")
 	f.BoolVar(&ack, "ack", false, "acknowledge the messages shown")
+	f.BoolVar(&dead, "dead-letter", false, "list the subscription's dead-letter queue instead")
+	_ = cmd.MarkFlagRequired("subscription")
+	cmd.MarkFlagsMutuallyExclusive("dead-letter", "ack")
+	cmd.MarkFlagsMutuallyExclusive("dead-letter", "wait")
+	cmd.AddCommand(a.subscribeRequeue())
+	return cmd
+}
+
+func (a *app) subscriptionDeadLetters(cmd *cobra.Command, c *client.Client, topic, sub string, limit int) error {
+	dls, err := c.SubscriptionDeadLetters(cmd.Context(), topic, sub, limit)
+	if err != nil {
+		return err
+	}
+	if len(dls) == 0 && a.output == "text" {
+		fmt.Fprintf(a.errOut, "no dead letters in subscription %s\n", sub)
+	}
+	return a.printDeadLetters(c, dls)
+}
+
+func (a *app) subscribeRequeue() *cobra.Command {
+	var cf connFlags
+	var sub string
+	cmd := &cobra.Command{
+		Use:   "requeue TOPIC --subscription NAME ID...",
+		Short: "Move dead-lettered messages back to a subscription",
+		Long: `Move dead-lettered messages of this identity's subscription NAME of TOPIC
+(listed by airlock subscribe TOPIC --subscription NAME --dead-letter) back to it,
+with a fresh set of delivery attempts. IDs are the message IDs as listed. All or
+nothing: an ID that is not a message of the subscription, or not dead-lettered,
+fails the command and nothing moves.`,
+		Example: `  airlock subscribe orders --subscription billing --dead-letter
+  airlock subscribe requeue orders --subscription billing 0190f1b2-7c1e-7000-8000-00000000002a
+  airlock subscribe requeue orders --subscription billing ID1 ID2 -o json`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: cf.run(func(ctx context.Context, c *client.Client, args []string) error {
+			n, err := c.RequeueSubscription(ctx, args[0], sub, args[1:]...)
+			if err != nil {
+				return err
+			}
+			return a.printRequeued(n, len(args)-1)
+		}),
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVar(&sub, "subscription", "", "subscription name (required)")
 	_ = cmd.MarkFlagRequired("subscription")
 	return cmd
 }
