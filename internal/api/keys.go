@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
 
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
 	"github.com/airlock-hub/airlock/internal/keys"
+	"github.com/airlock-hub/airlock/internal/messaging"
 	"github.com/airlock-hub/airlock/internal/policy"
 	"github.com/airlock-hub/airlock/internal/store"
 )
@@ -32,8 +34,8 @@ type Mailboxes interface {
 	Record(ctx context.Context, e store.Event) error
 }
 
-// keysHandler implements KeysService. Keys belong to agents, so managing
-// them is ManageAgents on the hub.
+// keysHandler implements KeysService. Keys belong to agents and topics,
+// so managing them is ManageAgents on the hub.
 type keysHandler struct {
 	ring  Keyring
 	boxes Mailboxes
@@ -41,17 +43,42 @@ type keysHandler struct {
 	z     authz
 }
 
-// owners returns the keyset owners a request names: one agent's, or
-// every agent's and every topic's.
-func (h keysHandler) owners(ctx context.Context, agent string, all bool) ([]string, error) {
-	if agent != "" && all {
-		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("name an agent or use all, not both"))
+// keyTarget is what a key request names: one agent's keyset, one
+// topic's, or every agent's and every topic's (all, or nothing named).
+type keyTarget struct {
+	agent, topic string
+	all          bool
+}
+
+// check fails unless t names at most one thing, or, with required,
+// exactly one.
+func (t keyTarget) check(required bool) error {
+	n := 0
+	for _, set := range []bool{t.agent != "", t.topic != "", t.all} {
+		if set {
+			n++
+		}
 	}
-	if agent != "" {
-		if _, err := h.ids.Agent(ctx, agent); err != nil {
+	switch {
+	case n > 1:
+		return connect.NewError(connect.CodeInvalidArgument, errors.New("name an agent, a topic, or use all: only one"))
+	case n == 0 && required:
+		return connect.NewError(connect.CodeInvalidArgument, errors.New("name an agent (--agent), a topic (--topic), or use all (--all)"))
+	}
+	return nil
+}
+
+// owners returns the keyset owners t names: one agent's, one topic's, or
+// every agent's and every topic's.
+func (h keysHandler) owners(ctx context.Context, t keyTarget) ([]string, error) {
+	switch {
+	case t.agent != "":
+		if _, err := h.ids.Agent(ctx, t.agent); err != nil {
 			return nil, err
 		}
-		return []string{"agent/" + agent}, nil
+		return []string{"agent/" + t.agent}, nil
+	case t.topic != "":
+		return h.topicOwner(ctx, t.topic)
 	}
 	ps, err := h.ids.Agents(ctx)
 	if err != nil {
@@ -66,6 +93,29 @@ func (h keysHandler) owners(ctx context.Context, agent string, all bool) ([]stri
 		return nil, err
 	}
 	return append(out, topics...), nil
+}
+
+// topicOwner returns the keyset owner of topic, which must exist.
+func (h keysHandler) topicOwner(ctx context.Context, topic string) ([]string, error) {
+	if err := messaging.CheckTopicName("topic", topic); err != nil {
+		return nil, err
+	}
+	topics, err := h.boxes.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if owner := messaging.TopicKeyset(topic); slices.Contains(topics, owner) {
+		return []string{owner}, nil
+	}
+	return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf("topic %q does not exist", topic))
+}
+
+// requested checks t (see keyTarget.check) and returns its owners.
+func (h keysHandler) requested(ctx context.Context, t keyTarget, required bool) ([]string, error) {
+	if err := t.check(required); err != nil {
+		return nil, err
+	}
+	return h.owners(ctx, t)
 }
 
 func (h keysHandler) info(ctx context.Context, owner string) (*airlockv1.KeyInfo, error) {
@@ -88,10 +138,7 @@ func (h keysHandler) RotateKeys(ctx context.Context, req *connect.Request[airloc
 	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
 		return nil, err
 	}
-	if req.Msg.GetAgent() == "" && !req.Msg.GetAll() {
-		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("name an agent (--agent) or rotate all (--all)"))
-	}
-	owners, err := h.owners(ctx, req.Msg.GetAgent(), req.Msg.GetAll())
+	owners, err := h.requested(ctx, keyTarget{req.Msg.GetAgent(), req.Msg.GetTopic(), req.Msg.GetAll()}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +166,7 @@ func (h keysHandler) KeyStatus(ctx context.Context, req *connect.Request[airlock
 	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
 		return nil, err
 	}
-	owners, err := h.owners(ctx, req.Msg.GetAgent(), false)
+	owners, err := h.requested(ctx, keyTarget{agent: req.Msg.GetAgent(), topic: req.Msg.GetTopic()}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +185,7 @@ func (h keysHandler) Rewrap(ctx context.Context, req *connect.Request[airlockv1.
 	if err := h.z.admin(ctx, "ManageAgents"); err != nil {
 		return err
 	}
-	owners, err := h.owners(ctx, req.Msg.GetAgent(), req.Msg.GetAll())
+	owners, err := h.requested(ctx, keyTarget{req.Msg.GetAgent(), req.Msg.GetTopic(), req.Msg.GetAll()}, true)
 	if err != nil {
 		return err
 	}

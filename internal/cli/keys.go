@@ -28,26 +28,35 @@ func (a *app) keysCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage the data keys that seal stored messages (rotate, status, rewrap)",
-		Long: `Each agent's stored messages are sealed with its own keyset, wrapped by the
-hub's key-encryption key. Rotation adds a new primary key (old messages stay
+		Long: `Each agent's stored messages are sealed with its own keyset, and each topic's
+(the copies in its subscriptions) with the topic's, wrapped by the hub's
+key-encryption key. Rotation adds a new primary key (old messages stay
 readable); rewrap re-seals stored messages under the newest keys. Needs the
-ManageAgents permission on the hub (keys belong to agents).`,
+ManageAgents permission on the hub.`,
 	}
 	cmd.AddCommand(a.keysRotate(), a.keysStatus(), a.keysRewrap())
 	return cmd
 }
 
-// targetFlags select one agent (--agent) or every one (--all).
+// targetFlags select one agent's keyset (--agent), one topic's (--topic),
+// or every one (--all).
 type targetFlags struct {
-	agent string
-	all   bool
+	agent, topic string
+	all          bool
 }
 
 func (t *targetFlags) register(cmd *cobra.Command, verb string) {
-	cmd.Flags().StringVar(&t.agent, "agent", "", verb+" this agent's keys")
+	t.registerOne(cmd, verb)
 	cmd.Flags().BoolVar(&t.all, "all", false, verb+" every agent's and every topic's keys")
-	cmd.MarkFlagsMutuallyExclusive("agent", "all")
-	cmd.MarkFlagsOneRequired("agent", "all")
+	cmd.MarkFlagsMutuallyExclusive("agent", "topic", "all")
+	cmd.MarkFlagsOneRequired("agent", "topic", "all")
+}
+
+// registerOne adds --agent and --topic only, at most one of them.
+func (t *targetFlags) registerOne(cmd *cobra.Command, verb string) {
+	cmd.Flags().StringVar(&t.agent, "agent", "", verb+" this agent's keys")
+	cmd.Flags().StringVar(&t.topic, "topic", "", verb+" this topic's keys (they seal its subscriptions' copies)")
+	cmd.MarkFlagsMutuallyExclusive("agent", "topic")
 }
 
 func (a *app) printKeys(keys []*airlockv1.KeyInfo) error {
@@ -79,12 +88,12 @@ func (a *app) keysRotate() *cobra.Command {
 	var cf connFlags
 	var t targetFlags
 	cmd := &cobra.Command{
-		Use:     "rotate (--agent A | --all)",
+		Use:     "rotate (--agent A | --topic T | --all)",
 		Short:   "Add a new primary data key; old messages stay readable",
-		Example: "  airlock keys rotate --all\n  airlock keys rotate --agent billing",
+		Example: "  airlock keys rotate --all\n  airlock keys rotate --agent billing\n  airlock keys rotate --topic orders",
 		Args:    cobra.NoArgs,
 		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
-			req := &airlockv1.RotateKeysRequest{Agent: t.agent, All: t.all}
+			req := &airlockv1.RotateKeysRequest{Agent: t.agent, Topic: t.topic, All: t.all}
 			resp, err := c.Keys.RotateKeys(ctx, connect.NewRequest(req))
 			if err != nil {
 				return err
@@ -99,13 +108,15 @@ func (a *app) keysRotate() *cobra.Command {
 
 func (a *app) keysStatus() *cobra.Command {
 	var cf connFlags
-	var agent string
+	var t targetFlags
 	cmd := &cobra.Command{
-		Use:   "status [--agent A]",
-		Short: "Show key versions and stored message counts",
-		Args:  cobra.NoArgs,
+		Use:     "status [--agent A | --topic T]",
+		Short:   "Show key versions and stored message counts (default: every agent and topic)",
+		Example: "  airlock keys status\n  airlock keys status --topic orders -o json",
+		Args:    cobra.NoArgs,
 		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
-			resp, err := c.Keys.KeyStatus(ctx, connect.NewRequest(&airlockv1.KeyStatusRequest{Agent: agent}))
+			req := &airlockv1.KeyStatusRequest{Agent: t.agent, Topic: t.topic}
+			resp, err := c.Keys.KeyStatus(ctx, connect.NewRequest(req))
 			if err != nil {
 				return err
 			}
@@ -113,7 +124,7 @@ func (a *app) keysStatus() *cobra.Command {
 		}),
 	}
 	cf.register(cmd)
-	cmd.Flags().StringVar(&agent, "agent", "", "only this agent (default: every agent)")
+	t.registerOne(cmd, "show")
 	return cmd
 }
 
@@ -121,11 +132,11 @@ func (a *app) keysRewrap() *cobra.Command {
 	var cf connFlags
 	var t targetFlags
 	cmd := &cobra.Command{
-		Use:   "rewrap (--agent A | --all)",
+		Use:   "rewrap (--agent A | --topic T | --all)",
 		Short: "Re-seal stored messages under the newest keys",
 		Long: `Re-encrypt stored message bodies and headers under each keyset's primary key,
 so that older keys can later be retired. Shows a progress bar on a terminal.`,
-		Example: "  airlock keys rotate --all && airlock keys rewrap --all",
+		Example: "  airlock keys rotate --all && airlock keys rewrap --all\n  airlock keys rotate --topic orders && airlock keys rewrap --topic orders",
 		Args:    cobra.NoArgs,
 		RunE: cf.run(func(ctx context.Context, c *client.Client, _ []string) error {
 			return a.rewrap(ctx, c, &t)
@@ -137,7 +148,7 @@ so that older keys can later be retired. Shows a progress bar on a terminal.`,
 }
 
 func (a *app) rewrap(ctx context.Context, c *client.Client, t *targetFlags) error {
-	stream, err := c.Keys.Rewrap(ctx, connect.NewRequest(&airlockv1.RewrapRequest{Agent: t.agent, All: t.all}))
+	stream, err := c.Keys.Rewrap(ctx, connect.NewRequest(&airlockv1.RewrapRequest{Agent: t.agent, Topic: t.topic, All: t.all}))
 	if err != nil {
 		return err
 	}

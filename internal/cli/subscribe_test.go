@@ -2,31 +2,12 @@ package cli_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/airlock-hub/airlock/internal/server"
-	"github.com/airlock-hub/airlock/internal/server/servertest"
 )
-
-// startHub runs a hub in-process with cfg tweaked, writes an admin
-// identity and sets the CLI's environment for it, as airlock dev does.
-// Unlike startDev, it can shorten leases and attempts.
-func startHub(t *testing.T, tweak func(*server.Config)) {
-	t.Helper()
-	srv := servertest.Start(t, tweak)
-	dir := filepath.Join(t.TempDir(), "admin")
-	id := servertest.Admin(t, srv)
-	if err := id.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AIRLOCK_SERVER", id.Server)
-	t.Setenv("AIRLOCK_ENROLL_SERVER", "https://"+srv.EnrollAddr())
-	t.Setenv("AIRLOCK_IDENTITY", dir)
-	t.Setenv("AIRLOCK_CA_FINGERPRINT", srv.Hub().CA.Fingerprint())
-}
 
 // deadLetterJSON is the part of a listed dead letter the tests read.
 type deadLetterJSON struct {

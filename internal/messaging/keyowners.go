@@ -17,10 +17,13 @@ func (s *Service) TopicKeysets(ctx context.Context) ([]string, error) {
 	}
 	out := make([]string, len(ts))
 	for i, t := range ts {
-		out[i] = topicOwnerPrefix + t.Name
+		out[i] = TopicKeyset(t.Name)
 	}
 	return out, nil
 }
+
+// TopicKeyset is the keyset owner of topic: "topic/<name>".
+func TopicKeyset(topic string) string { return topicOwnerPrefix + topic }
 
 // MailboxesOf returns the mailboxes whose messages are sealed with owner's
 // keyset: an agent's own mailbox, or a topic's subscriptions (its

@@ -324,3 +324,85 @@ func eventsOf(t *testing.T, h *hub, typ string) []store.Event {
 	}
 	return evs
 }
+
+// TestKeysForOneTopic: rotate, status and rewrap can name one topic's
+// keyset; the other topic's and the agents' keysets are left alone, and a
+// topic that does not exist, or two targets at once, are refused.
+func TestKeysForOneTopic(t *testing.T) {
+	h := startHub(t, "")
+	ctx := context.Background()
+	pub, sub := h.agent(t, "pub"), h.agent(t, "sub")
+	for _, topic := range []string{"news", "sport"} {
+		if _, err := h.admin.CreateTopic(ctx, topic, "default"); err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.Subscribe(ctx, topic, "s1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := pub.Publish(ctx, topic, client.SendOptions{Subject: "old " + topic, Body: []byte("before")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keysOf := func(topic string) *airlockv1.KeyInfo {
+		t.Helper()
+		resp, err := h.admin.Keys.KeyStatus(ctx, connect.NewRequest(&airlockv1.KeyStatusRequest{Topic: topic}))
+		if err != nil || len(resp.Msg.GetKeys()) != 1 || resp.Msg.GetKeys()[0].GetOwner() != "topic/"+topic {
+			t.Fatalf("status --topic %s: %v, %v", topic, resp, err)
+		}
+		return resp.Msg.GetKeys()[0]
+	}
+	rot, err := h.admin.Keys.RotateKeys(ctx, connect.NewRequest(&airlockv1.RotateKeysRequest{Topic: "news"}))
+	if err != nil || len(rot.Msg.GetKeys()) != 1 {
+		t.Fatalf("rotate --topic news: %v, %v", rot, err)
+	}
+	if k := rot.Msg.GetKeys()[0]; k.GetOwner() != "topic/news" || k.GetKeys() != 2 || k.GetMessages() != 1 {
+		t.Fatalf("rotate --topic news: %+v, want topic/news with 2 keys and 1 message", k)
+	}
+	if k := keysOf("sport"); k.GetKeys() != 1 {
+		t.Errorf("sport after rotating news: %d keys, want 1", k.GetKeys())
+	}
+	all, err := h.admin.Keys.KeyStatus(ctx, connect.NewRequest(&airlockv1.KeyStatusRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range all.Msg.GetKeys() {
+		if k.GetOwner() != "topic/news" && k.GetKeys() > 1 {
+			t.Errorf("%s has %d keys after rotating news only", k.GetOwner(), k.GetKeys())
+		}
+	}
+	if evs := eventsOf(t, h, "keys.rotated"); len(evs) != 1 || evs[0].Target != "topic/news" {
+		t.Errorf("keys.rotated events: %+v, want one for topic/news", evs)
+	}
+
+	stream, err := h.admin.Keys.Rewrap(ctx, connect.NewRequest(&airlockv1.RewrapRequest{Topic: "news"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *airlockv1.RewrapResponse
+	for stream.Receive() {
+		last = stream.Msg()
+	}
+	if err := stream.Err(); err != nil || last == nil || !last.GetFinished() || last.GetTotal() != 1 {
+		t.Fatalf("rewrap --topic news: %+v, %v; want finished over 1 message", last, err)
+	}
+	ms, err := sub.FetchSubscription(ctx, "news", "s1", 10, time.Second)
+	if err != nil || !slices.Equal(subjects(ms), []string{"old news"}) || string(ms[0].Body) != "before" {
+		t.Fatalf("news after rotate and rewrap: %q, %v", subjects(ms), err)
+	}
+
+	_, err = h.admin.Keys.RotateKeys(ctx, connect.NewRequest(&airlockv1.RotateKeysRequest{Topic: "missing"}))
+	wantCode(t, err, connect.CodeNotFound, "missing")
+	_, err = h.admin.Keys.RotateKeys(ctx, connect.NewRequest(&airlockv1.RotateKeysRequest{Topic: "news", Agent: "pub"}))
+	wantCode(t, err, connect.CodeInvalidArgument, "only one")
+	_, err = h.admin.Keys.RotateKeys(ctx, connect.NewRequest(&airlockv1.RotateKeysRequest{Topic: "news", All: true}))
+	wantCode(t, err, connect.CodeInvalidArgument, "only one")
+	_, err = h.admin.Keys.RotateKeys(ctx, connect.NewRequest(&airlockv1.RotateKeysRequest{Topic: "../x"}))
+	wantCode(t, err, connect.CodeInvalidArgument, "")
+	_, err = h.admin.Keys.KeyStatus(ctx, connect.NewRequest(&airlockv1.KeyStatusRequest{Topic: "news", Agent: "pub"}))
+	wantCode(t, err, connect.CodeInvalidArgument, "only one")
+	_, err = pub.Keys.RotateKeys(ctx, connect.NewRequest(&airlockv1.RotateKeysRequest{Topic: "news"}))
+	wantCode(t, err, connect.CodePermissionDenied, "")
+	if k := keysOf("news"); k.GetKeys() != 2 {
+		t.Errorf("news after refused rotations: %d keys, want 2", k.GetKeys())
+	}
+}

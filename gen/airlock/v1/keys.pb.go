@@ -105,10 +105,13 @@ func (x *KeyInfo) GetMessages() int64 {
 	return 0
 }
 
+// Exactly one of agent, topic and all.
 type RotateKeysRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Agent         string                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
-	All           bool                   `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Agent string                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	// Every agent's and every topic's keyset.
+	All           bool   `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	Topic         string `protobuf:"bytes,3,opt,name=topic,proto3" json:"topic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -157,6 +160,13 @@ func (x *RotateKeysRequest) GetAll() bool {
 	return false
 }
 
+func (x *RotateKeysRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
 type RotateKeysResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Keys          []*KeyInfo             `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
@@ -201,10 +211,11 @@ func (x *RotateKeysResponse) GetKeys() []*KeyInfo {
 	return nil
 }
 
+// At most one of agent and topic; neither: every agent and every topic.
 type KeyStatusRequest struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Empty: every agent.
-	Agent         string `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Agent         string                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	Topic         string                 `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -242,6 +253,13 @@ func (*KeyStatusRequest) Descriptor() ([]byte, []int) {
 func (x *KeyStatusRequest) GetAgent() string {
 	if x != nil {
 		return x.Agent
+	}
+	return ""
+}
+
+func (x *KeyStatusRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
 	}
 	return ""
 }
@@ -290,10 +308,13 @@ func (x *KeyStatusResponse) GetKeys() []*KeyInfo {
 	return nil
 }
 
+// Exactly one of agent, topic and all.
 type RewrapRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Agent         string                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
-	All           bool                   `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Agent string                 `protobuf:"bytes,1,opt,name=agent,proto3" json:"agent,omitempty"`
+	// Every agent's and every topic's keyset.
+	All           bool   `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	Topic         string `protobuf:"bytes,3,opt,name=topic,proto3" json:"topic,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -340,6 +361,13 @@ func (x *RewrapRequest) GetAll() bool {
 		return x.All
 	}
 	return false
+}
+
+func (x *RewrapRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
 }
 
 type RewrapResponse struct {
@@ -414,19 +442,22 @@ const file_airlock_v1_keys_proto_rawDesc = "" +
 	"\x04keys\x18\x03 \x01(\x05R\x04keys\x12$\n" +
 	"\x0eprimary_key_id\x18\x04 \x01(\rR\fprimaryKeyId\x12\x17\n" +
 	"\akey_ids\x18\x05 \x03(\rR\x06keyIds\x12\x1a\n" +
-	"\bmessages\x18\x06 \x01(\x03R\bmessages\";\n" +
+	"\bmessages\x18\x06 \x01(\x03R\bmessages\"Q\n" +
 	"\x11RotateKeysRequest\x12\x14\n" +
 	"\x05agent\x18\x01 \x01(\tR\x05agent\x12\x10\n" +
-	"\x03all\x18\x02 \x01(\bR\x03all\"=\n" +
+	"\x03all\x18\x02 \x01(\bR\x03all\x12\x14\n" +
+	"\x05topic\x18\x03 \x01(\tR\x05topic\"=\n" +
 	"\x12RotateKeysResponse\x12'\n" +
-	"\x04keys\x18\x01 \x03(\v2\x13.airlock.v1.KeyInfoR\x04keys\"(\n" +
+	"\x04keys\x18\x01 \x03(\v2\x13.airlock.v1.KeyInfoR\x04keys\">\n" +
 	"\x10KeyStatusRequest\x12\x14\n" +
-	"\x05agent\x18\x01 \x01(\tR\x05agent\"<\n" +
+	"\x05agent\x18\x01 \x01(\tR\x05agent\x12\x14\n" +
+	"\x05topic\x18\x02 \x01(\tR\x05topic\"<\n" +
 	"\x11KeyStatusResponse\x12'\n" +
-	"\x04keys\x18\x01 \x03(\v2\x13.airlock.v1.KeyInfoR\x04keys\"7\n" +
+	"\x04keys\x18\x01 \x03(\v2\x13.airlock.v1.KeyInfoR\x04keys\"M\n" +
 	"\rRewrapRequest\x12\x14\n" +
 	"\x05agent\x18\x01 \x01(\tR\x05agent\x12\x10\n" +
-	"\x03all\x18\x02 \x01(\bR\x03all\"V\n" +
+	"\x03all\x18\x02 \x01(\bR\x03all\x12\x14\n" +
+	"\x05topic\x18\x03 \x01(\tR\x05topic\"V\n" +
 	"\x0eRewrapResponse\x12\x12\n" +
 	"\x04done\x18\x01 \x01(\x03R\x04done\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x03R\x05total\x12\x1a\n" +

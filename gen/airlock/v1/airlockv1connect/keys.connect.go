@@ -43,8 +43,8 @@ const (
 
 // KeysServiceClient is a client for the airlock.v1.KeysService service.
 type KeysServiceClient interface {
-	// RotateKeys adds a new key to an agent's keyset (or every agent's) and
-	// makes it primary; old messages stay readable.
+	// RotateKeys adds a new key to one agent's or one topic's keyset (or
+	// every one's) and makes it primary; old messages stay readable.
 	RotateKeys(context.Context, *connect.Request[v1.RotateKeysRequest]) (*connect.Response[v1.RotateKeysResponse], error)
 	// KeyStatus shows key versions and stored message counts.
 	KeyStatus(context.Context, *connect.Request[v1.KeyStatusRequest]) (*connect.Response[v1.KeyStatusResponse], error)
@@ -109,8 +109,8 @@ func (c *keysServiceClient) Rewrap(ctx context.Context, req *connect.Request[v1.
 
 // KeysServiceHandler is an implementation of the airlock.v1.KeysService service.
 type KeysServiceHandler interface {
-	// RotateKeys adds a new key to an agent's keyset (or every agent's) and
-	// makes it primary; old messages stay readable.
+	// RotateKeys adds a new key to one agent's or one topic's keyset (or
+	// every one's) and makes it primary; old messages stay readable.
 	RotateKeys(context.Context, *connect.Request[v1.RotateKeysRequest]) (*connect.Response[v1.RotateKeysResponse], error)
 	// KeyStatus shows key versions and stored message counts.
 	KeyStatus(context.Context, *connect.Request[v1.KeyStatusRequest]) (*connect.Response[v1.KeyStatusResponse], error)
