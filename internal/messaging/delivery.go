@@ -76,10 +76,15 @@ func (s *Service) Fetch(ctx context.Context, a policy.Actor, mailbox string, lim
 func (s *Service) fetchOnce(ctx context.Context, a policy.Actor, mailbox string, limit int) ([]Delivery, error) {
 	now := s.now()
 	lease := orDefault(s.Lease, DefaultLease)
+	maxAttempts := orDefault(s.MaxAttempts, DefaultMaxAttempts)
 	var ms []store.Message
 	err := s.inBatch(ctx, func(tx store.Tx) error {
+		var dead []string
 		var err error
-		ms, err = tx.LeaseMessages(mailbox, now, lease, limit, orDefault(s.MaxAttempts, DefaultMaxAttempts))
+		ms, dead, err = tx.LeaseMessages(mailbox, now, lease, limit, maxAttempts)
+		if err == nil {
+			err = s.auditDeadLettered(tx, a, mailbox, dead, maxAttempts)
+		}
 		return err
 	})
 	if err != nil {
@@ -114,6 +119,19 @@ func (s *Service) fetchOnce(ctx context.Context, a policy.Actor, mailbox string,
 		}
 	}
 	return ds, nil
+}
+
+// auditDeadLettered records, in the transaction that moved them, each
+// message that went to the dead-letter queue because it ran out of
+// attempts. The actor is the caller whose Fetch found it.
+func (s *Service) auditDeadLettered(tx store.Tx, a policy.Actor, mailbox string, ids []string, maxAttempts int) error {
+	for _, id := range ids {
+		detail := fmt.Sprintf("message %s: not acknowledged after %d attempts; moved to the dead-letter queue", id, maxAttempts)
+		if _, err := tx.AppendEvent(s.event(a.ID, a.RequestID, "message.dead_lettered", store.OutcomeFailure, mailbox, detail, nil)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deadLetterCorrupt moves the leased messages that did not open (those of

@@ -252,6 +252,11 @@ func TestLeaseExpiryAndDeadLetters(t *testing.T) {
 	if ds := h.fetch(a2, 10); len(ds) != 0 {
 		t.Fatalf("delivered after MaxAttempts: %v", deliveryIDs(ds))
 	}
+	evs := h.events("message.dead_lettered")
+	if len(evs) != 1 || evs[0].Actor != a2.id || evs[0].Target != a2.mailbox() || !strings.Contains(evs[0].Detail, id) ||
+		evs[0].Outcome != store.OutcomeFailure {
+		t.Errorf("message.dead_lettered events = %+v, want one by a2 on its mailbox naming %s", evs, id)
+	}
 	dead, err := h.svc.DeadLetters(ctx, a2.mailbox(), 0)
 	if err != nil || len(dead) != 1 || dead[0].Envelope.ID != id || dead[0].Err != nil || string(dead[0].Envelope.Body) != "retry me" {
 		t.Fatalf("DeadLetters = %d entries, %v", len(dead), err)

@@ -94,10 +94,12 @@ type MessageTx interface {
 	// LeaseMessages returns up to n ready messages of mailbox whose
 	// VisibleAt <= now, oldest Seq first, and leases them: Attempts+1,
 	// VisibleAt = now + LeaseFor(lease, Attempts), so each redelivery
-	// waits twice as long as the one before. Messages whose Attempts already reached
-	// maxAttempts are moved to MessageDead instead of being returned, and
-	// the search goes on to fill n; maxAttempts <= 0 means no limit.
-	LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) ([]Message, error)
+	// waits twice as long as the one before. Messages whose Attempts
+	// already reached maxAttempts are moved to MessageDead instead of being
+	// returned (their IDs are in dead, oldest first, for the caller to
+	// audit), and the search goes on to fill n; maxAttempts <= 0 means no
+	// limit.
+	LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) (leased []Message, dead []string, err error)
 	// AckMessage marks a message of mailbox acked, leased or not, and
 	// records at; ErrNotFound if mailbox has no such message, ErrConflict
 	// if it is not ready (already acked, held, quarantined or dead).

@@ -120,7 +120,7 @@ func BenchMessageCycle(b *testing.B, s store.Store, batch, body int) {
 		})
 		if err == nil {
 			err = s.Update(ctx, func(tx store.Tx) error {
-				_, err := tx.LeaseMessages(mailboxA, base, time.Minute, batch, 0)
+				_, _, err := tx.LeaseMessages(mailboxA, base, time.Minute, batch, 0)
 				return err
 			})
 		}

@@ -68,7 +68,7 @@ func leaseAt(t *testing.T, s store.Store, mailbox string, now time.Time, n, maxA
 	t.Helper()
 	var ms []store.Message
 	update(t, s, func(tx store.Tx) (err error) {
-		ms, err = tx.LeaseMessages(mailbox, now, lease, n, maxAttempts)
+		ms, _, err = tx.LeaseMessages(mailbox, now, lease, n, maxAttempts)
 		return err
 	})
 	return ms
@@ -240,9 +240,16 @@ func testDeadLetters(t *testing.T, s store.Store) {
 		t.Errorf("lease: got %q, want [tired] (its last attempt)", got)
 	}
 	now := base.Add(store.LeaseFor(lease, maxAttempts)) // tired's last lease ran out
-	if got := messageIDs(leaseAt(t, s, mailboxA, now, 2, maxAttempts)); !slices.Equal(got, []string{"fresh", "later"}) {
-		t.Errorf("lease after expiry: got %q, want [fresh later]", got)
-	}
+	update(t, s, func(tx store.Tx) error {
+		leased, dead, err := tx.LeaseMessages(mailboxA, now, lease, 2, maxAttempts)
+		if got := messageIDs(leased); err != nil || !slices.Equal(got, []string{"fresh", "later"}) {
+			t.Errorf("lease after expiry: got %q, %v; want [fresh later]", got, err)
+		}
+		if !slices.Equal(dead, []string{"tired"}) {
+			t.Errorf("lease after expiry: dead-lettered %q, want [tired]", dead)
+		}
+		return err
+	})
 	view(t, s, func(tx store.Tx) error {
 		dead, err := tx.ListMessages(mailboxA, store.MessageDead, 0)
 		wantErr(t, "list dead", err, nil)
@@ -433,7 +440,7 @@ func testUsage(t *testing.T, s store.Store) {
 	other.Size = 1000000
 	putMessages(t, s, append(ms, &other)...)
 	update(t, s, func(tx store.Tx) error {
-		if _, err := tx.LeaseMessages(mailboxA, base, lease, 2, 5); err != nil { // ready and leased
+		if _, _, err := tx.LeaseMessages(mailboxA, base, lease, 2, 5); err != nil { // ready and leased
 			return err
 		}
 		if err := tx.AckMessage(mailboxA, "acked", base); err != nil { // acked without a lease
@@ -479,12 +486,13 @@ func testUsageFollowsChanges(t *testing.T, s store.Store) {
 		want(tx, "held to ready", mailboxA, 4, 1111)
 		wantErr(t, "reject quarantined", tx.SetMessageState("q", store.MessageAcked, base), nil)
 		want(tx, "quarantined to acked", mailboxA, 3, 111)
-		if _, err := tx.LeaseMessages(mailboxA, base, lease, 3, 1); err != nil {
+		if _, _, err := tx.LeaseMessages(mailboxA, base, lease, 3, 1); err != nil {
 			return err
 		}
 		want(tx, "leased", mailboxA, 3, 111)
 		// Out of attempts once the lease has run out: r1, r2 and h go dead.
-		if _, err := tx.LeaseMessages(mailboxA, base.Add(time.Hour), lease, 3, 1); err != nil {
+		if _, dead, err := tx.LeaseMessages(mailboxA, base.Add(time.Hour), lease, 3, 1); err != nil || !slices.Equal(dead, []string{"r1", "r2", "h"}) {
+			t.Errorf("dead-lettered %q, %v; want [r1 r2 h]", dead, err)
 			return err
 		}
 		want(tx, "dead-lettered", mailboxA, 3, 111)
@@ -536,13 +544,13 @@ func testMessageRollback(t *testing.T, s store.Store) {
 	m1, m2 := message("m1", mailboxA), message("m2", mailboxA)
 	putMessages(t, s, &m1, &m2)
 	err := s.Update(t.Context(), func(tx store.Tx) error {
-		if _, err := tx.LeaseMessages(mailboxA, base, lease, 1, 1); err != nil {
+		if _, _, err := tx.LeaseMessages(mailboxA, base, lease, 1, 1); err != nil {
 			return err
 		}
 		if err := tx.AckMessage(mailboxA, "m1", base); err != nil {
 			return err
 		}
-		if _, err := tx.LeaseMessages(mailboxA, base, lease, 1, 0); err != nil {
+		if _, _, err := tx.LeaseMessages(mailboxA, base, lease, 1, 0); err != nil {
 			return err
 		}
 		if err := tx.SetMessageState("m2", store.MessageDead, base); err != nil {
@@ -577,7 +585,7 @@ func testLeaseRace(t *testing.T, s store.Store) {
 			for {
 				var got []store.Message
 				err := s.Update(t.Context(), func(tx store.Tx) (err error) {
-					got, err = tx.LeaseMessages(mailboxA, base, lease, 1, 5)
+					got, _, err = tx.LeaseMessages(mailboxA, base, lease, 1, 5)
 					return err
 				})
 				if err != nil || len(got) == 0 {

@@ -17,9 +17,10 @@ const maxLeaseRows = 64
 // maxAttempts of 0 or less means no limit. Writes are serialised, so no
 // other transaction can lease the same messages until this one commits,
 // after which their VisibleAt hides them until the lease runs out.
-func (tx *Tx) LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) ([]store.Message, error) {
+func (tx *Tx) LeaseMessages(mailbox string, now time.Time, lease time.Duration, n, maxAttempts int) ([]store.Message, []string, error) {
 	now = normTime(now)
 	var leased []store.Message
+	var dead []string
 	after := int64(0) // seqs up to here have been looked at
 	for len(leased) < n {
 		limit := min(n-len(leased), maxLeaseRows)
@@ -28,29 +29,30 @@ func (tx *Tx) LeaseMessages(mailbox string, now time.Time, lease time.Duration, 
 			ORDER BY seq LIMIT ?`,
 			mailbox, string(store.MessageReady), tx.d.timeArg(now), after, int64(limit))
 		if err == nil {
-			leased, err = tx.leaseBatch(ms, leased, now, lease, maxAttempts)
+			leased, dead, err = tx.leaseBatch(ms, leased, dead, now, lease, maxAttempts)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("lease messages of %s: %w", mailbox, err)
+			return nil, nil, fmt.Errorf("lease messages of %s: %w", mailbox, err)
 		}
 		if len(ms) < limit {
 			break // nothing more is visible
 		}
 		after = ms[len(ms)-1].Seq
 	}
-	return leased, nil
+	return leased, dead, nil
 }
 
 // leaseBatch leases the messages of ms that have attempts left, appending
 // them to leased with their new Attempts and VisibleAt, and moves the
-// others to store.MessageDead.
-func (tx *Tx) leaseBatch(ms, leased []store.Message, now time.Time, lease time.Duration, maxAttempts int) ([]store.Message, error) {
+// others to store.MessageDead, appending their IDs to deadIDs.
+func (tx *Tx) leaseBatch(ms, leased []store.Message, deadIDs []string, now time.Time, lease time.Duration, maxAttempts int) ([]store.Message, []string, error) {
 	var dead []int64
 	live := map[time.Time][]int64{} // by the new VisibleAt
 	var untils []time.Time
 	for _, m := range ms {
 		if maxAttempts > 0 && m.Attempts >= maxAttempts {
 			dead = append(dead, m.Seq)
+			deadIDs = append(deadIDs, m.ID)
 			continue
 		}
 		m.Attempts++
@@ -65,15 +67,15 @@ func (tx *Tx) leaseBatch(ms, leased []store.Message, now time.Time, lease time.D
 		in, args := seqList(dead)
 		if _, err := tx.exec(tx.d.verb("UPDATE")+` messages SET state = ? WHERE seq IN `+in,
 			append([]any{string(store.MessageDead)}, args...)...); err != nil {
-			return nil, fmt.Errorf("move to dead letters: %w", err)
+			return nil, nil, fmt.Errorf("move to dead letters: %w", err)
 		}
 	}
 	for _, until := range untils {
 		in, args := seqList(live[until])
 		if _, err := tx.exec(tx.d.verb("UPDATE")+` messages SET attempts = attempts + 1, visible_at = ? WHERE seq IN `+in,
 			append([]any{tx.d.timeArg(until)}, args...)...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return leased, nil
+	return leased, deadIDs, nil
 }
