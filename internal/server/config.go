@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/airlock-hub/airlock/internal/audit"
+	"github.com/airlock-hub/airlock/internal/messaging"
 	"github.com/airlock-hub/airlock/internal/policy"
 )
 
@@ -83,6 +84,22 @@ type MessagingConfig struct {
 	// Defaults 10000 messages and 100 MiB.
 	QuotaMessages int64 `yaml:"quota_messages"`
 	QuotaBytes    int64 `yaml:"quota_bytes"`
+	// MaxBodyBytes bounds one message body. Default 1 MiB, or
+	// max_request_bytes minus 64 KiB (room for the envelope) if that is
+	// smaller; set, it must fit in max_request_bytes the same way.
+	MaxBodyBytes int `yaml:"max_body_bytes"`
+}
+
+// envelopeRoom is what a request needs besides the body: the envelope's
+// other fields and the signature.
+const envelopeRoom = 64 << 10
+
+// MaxBody is the body limit messaging enforces (see MaxBodyBytes).
+func (c Config) MaxBody() int {
+	if c.Messaging.MaxBodyBytes > 0 {
+		return c.Messaging.MaxBodyBytes
+	}
+	return max(1, min(messaging.DefaultMaxBody, c.MaxRequestBytes-envelopeRoom))
 }
 
 // PolicyConfig configures grants and just-in-time access requests.
@@ -222,6 +239,10 @@ func (c Config) Validate() error {
 	}
 	if c.Messaging.QuotaBytes < 1<<10 {
 		bad("messaging.quota_bytes", "%d: must be at least 1024", c.Messaging.QuotaBytes)
+	}
+	if n := c.Messaging.MaxBodyBytes; n < 0 || (n > 0 && n > c.MaxRequestBytes-envelopeRoom) {
+		bad("messaging.max_body_bytes", "%d does not fit: it must be between 1 and max_request_bytes (%d) minus 64 KiB for the envelope; raise max_request_bytes too",
+			n, c.MaxRequestBytes)
 	}
 	if _, err := c.Screening.pipeline(); err != nil {
 		errs = append(errs, err)

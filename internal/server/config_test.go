@@ -45,6 +45,7 @@ func TestBadConfigs(t *testing.T) {
 		"missing-data-dir.yaml": "data_dir",
 		"bad-log-level.yaml":    "log.level",
 		"bad-max-request.yaml":  "max_request_bytes",
+		"bad-max-body.yaml":     "messaging.max_body_bytes",
 	}
 	files, err := filepath.Glob("testdata/config/*.yaml")
 	if err != nil || len(files) != len(want) {
@@ -81,4 +82,27 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatal("validated a config without data_dir")
 		}
 	})
+}
+
+// TestMaxBody: the body limit defaults to 1 MiB, shrinks with a smaller
+// max_request_bytes, and can be raised with max_body_bytes when requests
+// may be large enough to carry it.
+func TestMaxBody(t *testing.T) {
+	for _, tt := range []struct {
+		yaml string
+		want int
+	}{
+		{"data_dir: /tmp/x\n", 1 << 20},
+		{"data_dir: /tmp/x\nmax_request_bytes: 524288\n", 512<<10 - 64<<10},
+		{"data_dir: /tmp/x\nmax_request_bytes: 8388608\nmessaging:\n  max_body_bytes: 4194304\n", 4 << 20},
+		{"data_dir: /tmp/x\nmessaging:\n  max_body_bytes: 1000\n", 1000},
+	} {
+		c, err := server.ParseConfig(strings.NewReader(tt.yaml))
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil || c.MaxBody() != tt.want {
+			t.Errorf("%q: MaxBody %d, %v; want %d", tt.yaml, c.MaxBody(), err, tt.want)
+		}
+	}
 }

@@ -100,7 +100,7 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
 	msg := &messaging.Service{Store: st, Keys: ring, Policy: pol, Holds: pol, Notifier: &messaging.LocalNotifier{}, Node: cfg.Node,
-		MaxBody: min(messaging.DefaultMaxBody, cfg.MaxRequestBytes-64<<10), Lease: cfg.Messaging.Lease, MaxAttempts: cfg.Messaging.MaxAttempts,
+		MaxBody: cfg.MaxBody(), Lease: cfg.Messaging.Lease, MaxAttempts: cfg.Messaging.MaxAttempts,
 		QuotaMessages: cfg.Messaging.QuotaMessages, QuotaBytes: cfg.Messaging.QuotaBytes}
 	pipe, err := cfg.Screening.pipeline()
 	if err != nil {
