@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/airlock-hub/airlock/internal/identity"
 	"github.com/airlock-hub/airlock/internal/identity/identitytest"
 	"github.com/airlock-hub/airlock/internal/keys"
@@ -164,14 +166,31 @@ func (a *agent) mailbox() string { return "agent/" + a.name }
 
 func (a *agent) actor() policy.Actor { return policy.Actor{ID: a.id, RequestID: "req-" + a.name} }
 
+// newID returns a UUIDv7 made at the test clock's time, as a sender whose
+// clock agrees with the hub's would.
+func (h *hub) newID() string {
+	h.t.Helper()
+	return idAt(h.t, h.clock.Now())
+}
+
+// idAt returns a UUIDv7 whose time is at.
+func idAt(t testing.TB, at time.Time) string {
+	t.Helper()
+	id, err := uuid.NewV7()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := uint64(at.UnixMilli())
+	for i := range 6 {
+		id[i] = byte(ms >> (40 - 8*i))
+	}
+	return id.String()
+}
+
 // envelope returns a signed-ready envelope from a to b.
 func (h *hub) envelope(from, to *agent, body string) Envelope {
 	h.t.Helper()
-	id, err := NewID()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return Envelope{ID: id, Sender: from.id, Recipient: to.id, Subject: "hello " + to.name,
+	return Envelope{ID: h.newID(), Sender: from.id, Recipient: to.id, Subject: "hello " + to.name,
 		ContentType: "text/plain; charset=utf-8", Headers: map[string]string{"x-trace": "trace-" + body},
 		Body: []byte(body)}
 }

@@ -96,6 +96,9 @@ func (s *Service) checkSend(from Sender, e Envelope, sig []byte, key string) err
 	if err := Validate(e, s.MaxBody); err != nil {
 		return err
 	}
+	if err := checkIDTime(e.ID, e.Created); err != nil {
+		return err
+	}
 	if from.Leaf == nil {
 		return fmt.Errorf("%w: no sender certificate", ErrBadSignature)
 	}

@@ -22,6 +22,12 @@ const (
 	DefaultPollInterval  = 2 * time.Second
 	// IdempotencyWindow is how long a sender's idempotency key is honoured.
 	IdempotencyWindow = 24 * time.Hour
+	// MaxIDAge is how old (by the time in its UUIDv7) a new envelope's ID
+	// may be, and MaxIDSkew how far in the future. Older envelopes are
+	// refused, so a captured one cannot be replayed once its row is
+	// purged (see Service.Retention, which must exceed MaxIDAge).
+	MaxIDAge  = 24 * time.Hour
+	MaxIDSkew = 5 * time.Minute
 	// MaxBatch bounds the messages of one Fetch, Ack or Requeue.
 	MaxBatch     = 1000
 	defaultFetch = 16

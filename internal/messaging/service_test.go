@@ -596,3 +596,36 @@ func TestSendWaitsForSlot(t *testing.T) {
 		release()
 	}
 }
+
+// TestIDTime: a new envelope's ID must be a UUIDv7 made within MaxIDAge
+// before the hub's clock and MaxIDSkew after it, so that a captured
+// envelope cannot be replayed after the hub has purged its row.
+func TestIDTime(t *testing.T) {
+	h := newHub(t)
+	a1, a2 := h.agent("a1"), h.agent("a2")
+	now := h.clock.Now()
+	for _, tt := range []struct {
+		name, id, want string
+	}{
+		{"v4", "3b241101-e2bb-4255-8caf-4136c566a962", "must be a UUIDv7"},
+		{"older than a day", idAt(t, now.Add(-MaxIDAge-time.Minute)), "more than 24h0m0s ago"},
+		{"from the future", idAt(t, now.Add(MaxIDSkew+time.Minute)), "ahead of the hub's clock"},
+	} {
+		e := h.envelope(a1, a2, "hello")
+		e.ID = tt.id
+		_, err := h.svc.Send(context.Background(), a1.actor(), a1.sender(), a2.recipient(), e, h.sign(a1, e), "")
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: send = %v, want ErrInvalid saying %q", tt.name, err, tt.want)
+		}
+	}
+	for _, at := range []time.Time{now.Add(-MaxIDAge + time.Minute), now.Add(MaxIDSkew - time.Minute)} {
+		e := h.envelope(a1, a2, "in the window")
+		e.ID = idAt(t, at)
+		if _, err := h.svc.Send(context.Background(), a1.actor(), a1.sender(), a2.recipient(), e, h.sign(a1, e), ""); err != nil {
+			t.Errorf("send with an ID made at %s: %v", at, err)
+		}
+	}
+	if got := len(h.events("message.rejected")); got != 3 {
+		t.Errorf("%d message.rejected events, want 3", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -82,6 +83,30 @@ func checkUUID(field, s string, required bool) error {
 	}
 	if id == uuid.Nil {
 		return invalid("%s must not be the nil UUID", field)
+	}
+	return nil
+}
+
+// checkIDTime requires a new envelope's ID to be a UUIDv7 made within
+// MaxIDAge before now and MaxIDSkew after it. The hub remembers the IDs
+// it stored (replays of those are refused as reused) for as long as it
+// keeps their rows; this bounds how old an ID it has never seen can be.
+func checkIDTime(s string, now time.Time) error {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return invalid("id %.64q is not a UUID", s)
+	}
+	if id.Version() != 7 {
+		return invalid("id must be a UUIDv7, whose time bounds replays; %s is version %d", s, id.Version())
+	}
+	made := time.Unix(id.Time().UnixTime())
+	switch {
+	case made.Before(now.Add(-MaxIDAge)):
+		return invalid("id %s was made at %s, more than %s ago: a replayed envelope, or the sender's clock is wrong",
+			s, made.UTC().Format(time.RFC3339), MaxIDAge)
+	case made.After(now.Add(MaxIDSkew)):
+		return invalid("id %s was made at %s, more than %s ahead of the hub's clock: check the sender's clock",
+			s, made.UTC().Format(time.RFC3339), MaxIDSkew)
 	}
 	return nil
 }
