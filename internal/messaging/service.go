@@ -20,6 +20,11 @@ const (
 	DefaultQuotaMessages = 10_000
 	DefaultQuotaBytes    = 100 << 20 // 100 MiB
 	DefaultPollInterval  = 2 * time.Second
+	DefaultRetention     = 7 * 24 * time.Hour
+	// MinRetention is the shortest Retention: acked rows must outlive the
+	// idempotency window and MaxIDAge (plus skew) so that neither a retry
+	// nor a replay can be mistaken for a new message.
+	MinRetention = 48 * time.Hour
 	// IdempotencyWindow is how long a sender's idempotency key is honoured.
 	IdempotencyWindow = 24 * time.Hour
 	// MaxIDAge is how old (by the time in its UUIDv7) a new envelope's ID
@@ -84,6 +89,9 @@ type Service struct {
 	// (held, ready, leased, dead); defaults 10,000 and 100 MiB of bodies.
 	QuotaMessages int64
 	QuotaBytes    int64
+	// Retention is how long acked messages are kept before PurgeAcked
+	// deletes them (DefaultRetention if zero; at least MinRetention).
+	Retention time.Duration
 	// PollInterval bounds how long Receive waits without a notification
 	// before it looks again (for leases that ran out); default 2s.
 	PollInterval time.Duration

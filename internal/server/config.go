@@ -88,6 +88,11 @@ type MessagingConfig struct {
 	// max_request_bytes minus 64 KiB (room for the envelope) if that is
 	// smaller; set, it must fit in max_request_bytes the same way.
 	MaxBodyBytes int `yaml:"max_body_bytes"`
+	// Retention is how long acked messages are kept before they are
+	// deleted (checked every 5 minutes). Default 168h (7 days); at least
+	// 48h, so that idempotent retries and replayed envelopes (refused once
+	// their ID is over 24h old) are never taken for new messages.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // envelopeRoom is what a request needs besides the body: the envelope's
@@ -139,7 +144,8 @@ func DefaultConfig() Config {
 		Log:             LogConfig{Level: "info", Format: "json"},
 		Audit:           audit.DefaultConfig(),
 		Policy:          PolicyConfig{MaxGrantTTL: 14 * 24 * time.Hour, RequestExpiry: 24 * time.Hour},
-		Messaging:       MessagingConfig{Lease: 30 * time.Second, MaxAttempts: 5, QuotaMessages: 10000, QuotaBytes: 100 << 20},
+		Messaging: MessagingConfig{Lease: 30 * time.Second, MaxAttempts: 5, QuotaMessages: 10000, QuotaBytes: 100 << 20,
+			Retention: messaging.DefaultRetention},
 	}
 }
 
@@ -239,6 +245,9 @@ func (c Config) Validate() error {
 	}
 	if c.Messaging.QuotaBytes < 1<<10 {
 		bad("messaging.quota_bytes", "%d: must be at least 1024", c.Messaging.QuotaBytes)
+	}
+	if r := c.Messaging.Retention; r < messaging.MinRetention || r > 10*365*24*time.Hour {
+		bad("messaging.retention", "%s is out of range 48h to 87600h", r)
 	}
 	if n := c.Messaging.MaxBodyBytes; n < 0 || (n > 0 && n > c.MaxRequestBytes-envelopeRoom) {
 		bad("messaging.max_body_bytes", "%d does not fit: it must be between 1 and max_request_bytes (%d) minus 64 KiB for the envelope; raise max_request_bytes too",

@@ -46,6 +46,7 @@ func TestBadConfigs(t *testing.T) {
 		"bad-log-level.yaml":    "log.level",
 		"bad-max-request.yaml":  "max_request_bytes",
 		"bad-max-body.yaml":     "messaging.max_body_bytes",
+		"bad-retention.yaml":    "messaging.retention",
 	}
 	files, err := filepath.Glob("testdata/config/*.yaml")
 	if err != nil || len(files) != len(want) {

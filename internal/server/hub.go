@@ -101,7 +101,8 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 	}
 	msg := &messaging.Service{Store: st, Keys: ring, Policy: pol, Holds: pol, Notifier: &messaging.LocalNotifier{}, Node: cfg.Node,
 		MaxBody: cfg.MaxBody(), Lease: cfg.Messaging.Lease, MaxAttempts: cfg.Messaging.MaxAttempts,
-		QuotaMessages: cfg.Messaging.QuotaMessages, QuotaBytes: cfg.Messaging.QuotaBytes}
+		QuotaMessages: cfg.Messaging.QuotaMessages, QuotaBytes: cfg.Messaging.QuotaBytes,
+		Retention: cfg.Messaging.Retention}
 	pipe, err := cfg.Screening.pipeline()
 	if err != nil {
 		st.Close()

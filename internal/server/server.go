@@ -148,8 +148,9 @@ func (s *Server) serve() error {
 	s.failures = newEventQueue(s.hub.Store, s.Log.With("component", "audit"))
 	s.hub.Policy.OnDeny = s.failures.Add
 	s.stop = make(chan struct{})
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.refreshPolicy()
+	go s.purgeAcked()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	auth := &api.Authenticator{TrustDomain: ca.TrustDomain(), Principals: s.hub.Identities,
@@ -247,6 +248,32 @@ func (s *Server) refreshPolicy() {
 			s.Log.Warn("schema refresh failed; keeping the loaded schemas", "error", err)
 		}
 		cancel()
+	}
+}
+
+// purgeEvery is how often a node deletes acked messages past
+// messaging.retention. Every node does; writes are serialised, so two
+// nodes purging at once only split the work.
+const purgeEvery = 5 * time.Minute
+
+func (s *Server) purgeAcked() {
+	defer s.wg.Done()
+	t := time.NewTicker(purgeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		n, err := s.hub.Messaging.PurgeAcked(ctx)
+		cancel()
+		if err != nil {
+			s.Log.Warn("purging acked messages failed; will retry", "error", err, "purged", n)
+		} else if n > 0 {
+			s.Log.Info("purged acked messages past retention", "purged", n)
+		}
 	}
 }
 

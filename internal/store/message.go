@@ -123,6 +123,10 @@ type MessageTx interface {
 	// RewriteMessage replaces the sealed Headers and Body and KeyID of a
 	// message (key rotation rewrap, shredding); ErrNotFound if absent.
 	RewriteMessage(id string, headers, body []byte, keyID uint32) error
+	// PurgeAcked deletes up to limit acked messages created before
+	// before, oldest first, and returns how many. Messages in any other
+	// state stay. Topic publication records are acked messages too.
+	PurgeAcked(before time.Time, limit int) (int, error)
 	// Usage returns what mailbox holds against its quota.
 	Usage(mailbox string) (MailboxUsage, error)
 	// DeleteBlob removes a named blob; no error if absent. Used to destroy

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -518,6 +519,49 @@ func testUsageFollowsChanges(t *testing.T, s store.Store) {
 		want(tx, "after rollback", mailboxA, 2, 101)
 		return nil
 	})
+}
+
+// testPurgeAcked: only acked messages created before the cutoff go,
+// oldest first and at most limit per call; every other state stays, and
+// so does what counts against the quota.
+func testPurgeAcked(t *testing.T, s store.Store) {
+	var ms []*store.Message
+	for i, state := range []store.MessageState{store.MessageAcked, store.MessageReady, store.MessageAcked,
+		store.MessageDead, store.MessageAcked, store.MessageAcked} {
+		m := message(fmt.Sprintf("m%d", i), mailboxA)
+		m.State, m.Created = state, base.Add(time.Duration(i)*time.Hour)
+		ms = append(ms, &m)
+	}
+	putMessages(t, s, ms...)
+	purge := func(before time.Time, limit, want int) {
+		t.Helper()
+		update(t, s, func(tx store.Tx) error {
+			n, err := tx.PurgeAcked(before, limit)
+			if err != nil || n != want {
+				t.Errorf("PurgeAcked(%s, %d) = %d, %v; want %d", before.Sub(base), limit, n, err, want)
+			}
+			return err
+		})
+	}
+	cutoff := base.Add(4 * time.Hour) // m0..m3 are older; m4 was created at it
+	purge(cutoff, 1, 1)               // m0
+	purge(cutoff, 10, 1)              // m2; m1 ready and m3 dead stay
+	purge(cutoff, 10, 0)
+	view(t, s, func(tx store.Tx) error {
+		for _, m := range ms {
+			_, err := tx.Message(m.ID)
+			gone := m.ID == "m0" || m.ID == "m2"
+			if gone && !errors.Is(err, store.ErrNotFound) || !gone && err != nil {
+				t.Errorf("message %s (%s) after purge: %v", m.ID, m.State, err)
+			}
+		}
+		u, err := tx.Usage(mailboxA)
+		if err != nil || u.Messages != 2 {
+			t.Errorf("usage after purge = %+v, %v; want the ready and the dead message", u, err)
+		}
+		return nil
+	})
+	purge(base.Add(24*time.Hour), 10, 2) // m4, m5
 }
 
 func testDeleteBlob(t *testing.T, s store.Store) {

@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RewriteMessage", testRewriteMessage},
 		{"Usage", testUsage},
 		{"UsageFollowsChanges", testUsageFollowsChanges},
+		{"PurgeAcked", testPurgeAcked},
 		{"DeleteBlob", testDeleteBlob},
 		{"MessageRollback", testMessageRollback},
 		{"LeaseRace", testLeaseRace},

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/airlock-hub/airlock/internal/store"
@@ -231,4 +232,49 @@ func seqList(seqs []int64) (string, []any) {
 		args[i] = s
 	}
 	return `(` + placeholders(len(seqs)) + `)`, args
+}
+
+// purgeChunk is how many rows PurgeAcked looks at, and deletes, per
+// statement.
+const purgeChunk = 500
+
+// PurgeAcked implements store.Tx. It walks messages in seq order, which
+// follows creation time, and stops at the first message created at or
+// after before, so a pass reads only the old rows: those it deletes and
+// the old ones it must keep (held, quarantined, ready, dead).
+func (tx *Tx) PurgeAcked(before time.Time, limit int) (int, error) {
+	var purge []int64
+	after := int64(0)
+	for len(purge) < limit {
+		n, done := 0, false
+		err := tx.queryAll(`SELECT seq, state, CASE WHEN created < ? THEN 1 ELSE 0 END FROM messages
+			WHERE seq > ? ORDER BY seq LIMIT ?`, []any{tx.d.timeArg(normTime(before)), after, int64(purgeChunk)},
+			func(r Rows) error {
+				var seq, old int64
+				var state string
+				if err := r.Scan(&seq, &state, &old); err != nil {
+					return err
+				}
+				n, after = n+1, seq
+				if old == 0 {
+					done = true
+				} else if !done && state == string(store.MessageAcked) && len(purge) < limit {
+					purge = append(purge, seq)
+				}
+				return nil
+			})
+		if err != nil {
+			return 0, fmt.Errorf("purge acked messages: %w", err)
+		}
+		if done || n < purgeChunk {
+			break
+		}
+	}
+	for chunk := range slices.Chunk(purge, purgeChunk) {
+		in, args := seqList(chunk)
+		if _, err := tx.exec(`DELETE FROM messages WHERE seq IN `+in, args...); err != nil {
+			return 0, fmt.Errorf("purge acked messages: %w", err)
+		}
+	}
+	return len(purge), nil
 }
