@@ -58,3 +58,17 @@ func (n *LocalNotifier) Notify(mailbox string) {
 		}
 	}
 }
+
+// NotifyAll wakes every subscriber of every mailbox.
+func (n *LocalNotifier) NotifyAll() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, subs := range n.subs {
+		for ch := range subs {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}
+}

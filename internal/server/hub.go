@@ -57,6 +57,16 @@ func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	return nil, fmt.Errorf("store %q: unsupported; use sqlite:PATH or postgres://", cfg.Store)
 }
 
+// notifierFor returns how Fetch and Receive waiters learn of new
+// messages: in process on SQLite (one node), and also across nodes
+// through LISTEN/NOTIFY on PostgreSQL (Server.Start runs it).
+func notifierFor(st store.Store) messaging.Notifier {
+	if pg, ok := st.(*postgres.Store); ok {
+		return &messaging.ClusterNotifier{B: pg}
+	}
+	return &messaging.LocalNotifier{}
+}
+
 // OpenHub opens (and, when create is set, initialises) the hub's state:
 // the data directory, the KEK, the store and the CA.
 func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
@@ -99,7 +109,7 @@ func OpenHub(ctx context.Context, cfg Config, create bool) (*Hub, error) {
 		st.Close()
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	msg := &messaging.Service{Store: st, Keys: ring, Policy: pol, Holds: pol, Notifier: &messaging.LocalNotifier{}, Node: cfg.Node,
+	msg := &messaging.Service{Store: st, Keys: ring, Policy: pol, Holds: pol, Notifier: notifierFor(st), Node: cfg.Node,
 		MaxBody: cfg.MaxBody(), Lease: cfg.Messaging.Lease, MaxAttempts: cfg.Messaging.MaxAttempts,
 		QuotaMessages: cfg.Messaging.QuotaMessages, QuotaBytes: cfg.Messaging.QuotaBytes,
 		Retention: cfg.Messaging.Retention}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/airlock-hub/airlock/internal/api"
 	"github.com/airlock-hub/airlock/internal/audit"
+	"github.com/airlock-hub/airlock/internal/messaging"
 )
 
 // shutdownGrace bounds how long Close waits for calls in flight.
@@ -151,6 +152,10 @@ func (s *Server) serve() error {
 	s.wg.Add(2)
 	go s.refreshPolicy()
 	go s.purgeAcked()
+	if cn, ok := s.hub.Messaging.Notifier.(*messaging.ClusterNotifier); ok {
+		cn.Log = s.Log.With("component", "messaging")
+		s.wg.Go(func() { cn.Run(stopContext(s.stop)) })
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	auth := &api.Authenticator{TrustDomain: ca.TrustDomain(), Principals: s.hub.Identities,
@@ -249,6 +254,13 @@ func (s *Server) refreshPolicy() {
 		}
 		cancel()
 	}
+}
+
+// stopContext returns a context canceled when stop is closed.
+func stopContext(stop <-chan struct{}) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-stop; cancel() }()
+	return ctx
 }
 
 // purgeEvery is how often a node deletes acked messages past
