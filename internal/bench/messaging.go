@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/airlock-hub/airlock/client"
@@ -112,6 +113,11 @@ type Messaging struct {
 	P90 time.Duration `json:"p90_ns"`
 	P99 time.Duration `json:"p99_ns"`
 	Max time.Duration `json:"max_ns"`
+	// CPUPerMessage is the process's CPU time (user and system, hub and
+	// load generator) from the first send to the end of the drain, over
+	// Delivered: a figure that depends less on what else the machine runs
+	// than the rates do. Zero where the OS does not report it.
+	CPUPerMessage time.Duration `json:"cpu_per_message_ns"`
 }
 
 // Messaging enrolls o.Senders and o.Receivers agents, sends o.Size-byte
@@ -134,6 +140,7 @@ func (h *Hub) Messaging(ctx context.Context, o MessagingOptions) (Messaging, err
 	} else {
 		r.InFlight = o.InFlight
 	}
+	cpu0 := processCPU()
 	start := time.Now()
 	rec := loadgen.NewReceipts(start, start.Add(o.Duration))
 	rctx, stopReceivers := context.WithCancel(ctx)
@@ -164,7 +171,20 @@ func (h *Hub) Messaging(ctx context.Context, o MessagingOptions) (Messaging, err
 	r.Delivered, r.Redelivered, r.Undelivered = rep.Delivered, rep.Redelivered, rep.Undelivered
 	r.SendsPerSecond, r.DeliveriesPerSecond = rep.SendsPerSecond, rep.DeliveriesPerSecond
 	r.P50, r.P90, r.P99, r.Max = rep.P50, rep.P90, rep.P99, rep.Max
+	if cpu := processCPU() - cpu0; cpu0 > 0 && r.Delivered > 0 {
+		r.CPUPerMessage = cpu / time.Duration(r.Delivered)
+	}
 	return r, nil
+}
+
+// processCPU is the user and system CPU time this process has used, or 0
+// if the OS does not say.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // send sends one scenario message from c to recipient, stamped with sent.

@@ -37,6 +37,9 @@ func TestMessagingSmoke(t *testing.T) {
 			if tt.o.Rate > 0 && r.Sent != 60 {
 				t.Errorf("open loop at 200/s for 300ms sent %d, want 60", r.Sent)
 			}
+			if r.CPUPerMessage <= 0 || r.CPUPerMessage > time.Second {
+				t.Errorf("CPU per message %s, want a positive figure below a second", r.CPUPerMessage)
+			}
 			if !(0 < r.P50 && r.P50 <= r.P90 && r.P90 <= r.P99 && r.P99 <= r.Max) {
 				t.Errorf("percentiles out of order: p50 %s p90 %s p99 %s max %s", r.P50, r.P90, r.P99, r.Max)
 			}

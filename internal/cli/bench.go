@@ -249,7 +249,8 @@ func (r *messagingReport) print(w io.Writer) error {
 		}
 		rows = append(rows, []string{m.Scenario, load, fmt.Sprintf("%.0f", m.SendsPerSecond), fmt.Sprintf("%.0f", m.DeliveriesPerSecond),
 			fmt.Sprintf("%d/%d", m.Sent, m.SendErrors), fmt.Sprintf("%d/%d/%d", m.Delivered, m.Redelivered, m.Undelivered),
-			fmt.Sprintf("p50 %s p90 %s p99 %s max %s", ms(m.P50), ms(m.P90), ms(m.P99), ms(m.Max))})
+			fmt.Sprintf("p50 %s p90 %s p99 %s max %s", ms(m.P50), ms(m.P90), ms(m.P99), ms(m.Max)),
+			fmt.Sprintf("%.0f", float64(m.CPUPerMessage)/float64(time.Microsecond))})
 	}
 	for _, m := range r.Runs {
 		if m.FirstError != "" {
@@ -261,7 +262,7 @@ func (r *messagingReport) print(w io.Writer) error {
 		fmt.Fprintf(w, "GOMAXPROCS %d; %d senders, %d receivers, %d-byte bodies, consumer %s; load generator and hub share these CPUs\n",
 			r.GOMAXPROCS, m.Senders, m.Receivers, m.Size, m.Consumer)
 	}
-	return printTable(w, []string{"SCENARIO", "LOAD", "SENDS/S", "DELIVERIES/S", "SENT/ERRORS", "DELIVERED/REDELIVERED/LOST", "LATENCY MS"}, rows)
+	return printTable(w, []string{"SCENARIO", "LOAD", "SENDS/S", "DELIVERIES/S", "SENT/ERRORS", "DELIVERED/REDELIVERED/LOST", "LATENCY MS", "CPU µs/MSG"}, rows)
 }
 
 // byteSize is a --size flag: a number of bytes with an optional unit.
