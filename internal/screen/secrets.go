@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Categories of secrets and personal data. Findings use "secret:<kind>"
@@ -205,14 +208,25 @@ type SecretScanner struct {
 
 var patternName = regexp.MustCompile(`^(?:(?:secret|pii):)?[a-z0-9][a-z0-9-]{0,62}$`)
 
+// MaxExtraPatterns bounds how many extra patterns a scanner takes.
+const MaxExtraPatterns = 100
+
+// maxPatternMatch bounds the length one extra pattern can match.
+const maxPatternMatch = 4096
+
 // NewSecretScanner returns a scanner for the built-in kinds and the extra
 // patterns, a map of name to RE2 regular expression. A name is
 // "pii:<kind>" or "secret:<kind>" (plain "<kind>" means a secret), kinds
 // being lowercase letters, digits and dashes. When a pattern has a
 // capturing group, the first group is the secret (so "token=(\w+)" redacts
-// only the value). Extra patterns should match a bounded length (use
-// {m,n}, not * or +) to keep scanning linear.
+// only the value). A pattern must match a bounded length, at most 4096
+// bytes ({m,n}, not * or +), and must not match the empty string: RE2 has
+// no backtracking, and a bounded match keeps scanning linear in the body.
+// Errors start with the pattern's name.
 func NewSecretScanner(extra map[string]string) (*SecretScanner, error) {
+	if len(extra) > MaxExtraPatterns {
+		return nil, fmt.Errorf("%d secret patterns: at most %d", len(extra), MaxExtraPatterns)
+	}
 	s := &SecretScanner{detectors: slices.Clone(builtinDetectors)}
 	names := make([]string, 0, len(extra))
 	for name := range extra {
@@ -220,24 +234,91 @@ func NewSecretScanner(extra map[string]string) (*SecretScanner, error) {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		if !patternName.MatchString(name) {
-			return nil, fmt.Errorf("secret pattern %.64q: name must be [secret:|pii:]kind with kind in [a-z0-9-]", name)
-		}
-		re, err := regexp.Compile(extra[name])
+		d, err := extraDetector(name, extra[name])
 		if err != nil {
-			return nil, fmt.Errorf("secret pattern %s: %w", name, err)
+			return nil, fmt.Errorf("%.64q: %w", name, err)
 		}
-		cat := name
-		if !strings.HasPrefix(cat, SecretPrefix) && !strings.HasPrefix(cat, PIIPrefix) {
-			cat = SecretPrefix + cat
-		}
-		group := 0
-		if re.NumSubexp() > 0 {
-			group = 1
-		}
-		s.detectors = append(s.detectors, detector{category: cat, re: re, group: group})
+		s.detectors = append(s.detectors, d)
 	}
 	return s, nil
+}
+
+// extraDetector compiles one extra pattern.
+func extraDetector(name, expr string) (detector, error) {
+	if !patternName.MatchString(name) {
+		return detector{}, errors.New("name must be [secret:|pii:]kind with kind in [a-z0-9-], at most 63 characters")
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return detector{}, err
+	}
+	tree, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return detector{}, err
+	}
+	if n, ok := maxMatch(tree.Simplify()); !ok || n > maxPatternMatch {
+		return detector{}, fmt.Errorf("pattern can match more than %d bytes: bound every repetition with {m,n}", maxPatternMatch)
+	}
+	if re.MatchString("") {
+		return detector{}, errors.New("pattern matches the empty string")
+	}
+	cat := name
+	if !strings.HasPrefix(cat, SecretPrefix) && !strings.HasPrefix(cat, PIIPrefix) {
+		cat = SecretPrefix + cat
+	}
+	group := 0
+	if re.NumSubexp() > 0 {
+		group = 1
+	}
+	return detector{category: cat, re: re, group: group}, nil
+}
+
+// maxMatch returns an upper bound on the bytes re can match, and false
+// when there is none: a star, a plus or a repeat without a maximum.
+func maxMatch(re *syntax.Regexp) (int, bool) {
+	switch re.Op {
+	case syntax.OpStar, syntax.OpPlus:
+		return 0, false
+	case syntax.OpRepeat:
+		if re.Max < 0 {
+			return 0, false
+		}
+		n, ok := maxMatch(re.Sub[0])
+		return n * re.Max, ok
+	case syntax.OpLiteral:
+		return utf8.UTFMax * len(re.Rune), true // case folding may match a wider rune
+	case syntax.OpCharClass: // pairs of lo, hi, in order
+		if len(re.Rune) == 0 {
+			return 0, true
+		}
+		return utf8.RuneLen(min(re.Rune[len(re.Rune)-1], utf8.MaxRune)), true
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax, true
+	case syntax.OpConcat:
+		total := 0
+		for _, sub := range re.Sub {
+			n, ok := maxMatch(sub)
+			if !ok {
+				return 0, false
+			}
+			total += n
+		}
+		return total, true
+	case syntax.OpAlternate:
+		most := 0
+		for _, sub := range re.Sub {
+			n, ok := maxMatch(sub)
+			if !ok {
+				return 0, false
+			}
+			most = max(most, n)
+		}
+		return most, true
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxMatch(re.Sub[0])
+	default: // empty matches, anchors and word boundaries
+		return 0, true
+	}
 }
 
 var defaultScanner, _ = NewSecretScanner(nil)

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -177,9 +178,38 @@ func TestScanExtraPatterns(t *testing.T) {
 	if red := string(Redact([]byte(body), findings)); red != "employee [REDACTED:employee-id] sent itk_[REDACTED:internal-token] today" {
 		t.Errorf("Redact: got %q", red)
 	}
-	for _, bad := range []map[string]string{{"Bad Name": `x`}, {"ok": `(unclosed`}, {"ok": `a(?=b)`}} {
-		if _, err := NewSecretScanner(bad); err == nil {
-			t.Errorf("NewSecretScanner(%v): got nil error", bad)
+}
+
+// TestExtraPatternErrors: a bad extra pattern is refused with an error
+// that names it and says what is wrong.
+func TestExtraPatternErrors(t *testing.T) {
+	for _, c := range []struct{ name, expr, want string }{
+		{"Bad Name", `x`, "name must be"},
+		{"ok", `(unclosed`, "missing closing )"},
+		{"ok", `a(?=b)`, "invalid or unsupported Perl syntax"},
+		{"ok", `tok_[a-z]+`, "bound every repetition"},
+		{"ok", `tok_.*`, "bound every repetition"},
+		{"ok", `tok_[a-z]{8,}`, "bound every repetition"},
+		{"ok", strings.Repeat(`[a-z]{1000}`, 5), "more than 4096 bytes"},
+		{"ok", `[^ ]{1,1000}x{1,1000}`, "more than 4096 bytes"},
+		{"ok", `[a-z]{0,9}`, "empty string"},
+		{"ok", `x|^`, "empty string"},
+	} {
+		_, err := NewSecretScanner(map[string]string{c.name: c.expr})
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), fmt.Sprintf("%q", c.name)) {
+			t.Errorf("pattern %s = %q: got error %v, want %q prefixed by the name", c.name, c.expr, err, c.want)
+		}
+	}
+	many := map[string]string{}
+	for i := range MaxExtraPatterns + 1 {
+		many[fmt.Sprintf("p%d", i)] = `x[0-9]{4}`
+	}
+	if _, err := NewSecretScanner(many); err == nil {
+		t.Errorf("%d patterns: got nil error", len(many))
+	}
+	for _, ok := range []string{`itk_[a-f0-9]{32}`, `(?i)acme-(?:key|tok)-[0-9]{4,12}`, `\bEMP-[0-9]{6}\b`, `(?:ab|c){1,100}`} {
+		if _, err := NewSecretScanner(map[string]string{"ok": ok}); err != nil {
+			t.Errorf("bounded pattern %q: %v", ok, err)
 		}
 	}
 }
@@ -294,6 +324,27 @@ func FuzzSecrets(f *testing.F) {
 					if string(red[sp.Start:sp.End]) == s {
 						t.Fatalf("redacted output still holds detected %s %q", fd.Category, s)
 					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzExtraPattern: any pattern is either refused or scans with matches no
+// longer than the bound it was accepted under.
+func FuzzExtraPattern(f *testing.F) {
+	for _, s := range []string{`itk_[a-f0-9]{32}`, `(?i)k{1,9}`, `a+`, `[^x]{1,1000}`, `(a|bc){2,3}\b`, `\pL{1,20}`} {
+		f.Add(s, "itk_0123456789abcdef0123456789abcdef kkk aaaa bcbc")
+	}
+	f.Fuzz(func(t *testing.T, expr, body string) {
+		s, err := NewSecretScanner(map[string]string{"fuzz": expr})
+		if err != nil {
+			return
+		}
+		for _, fd := range s.Scan([]byte(body)) {
+			for _, sp := range fd.Spans {
+				if fd.Category == "secret:fuzz" && sp.End-sp.Start > maxPatternMatch {
+					t.Fatalf("pattern %q matched %d bytes", expr, sp.End-sp.Start)
 				}
 			}
 		}

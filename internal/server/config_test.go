@@ -47,6 +47,7 @@ func TestBadConfigs(t *testing.T) {
 		"bad-max-request.yaml":  "max_request_bytes",
 		"bad-max-body.yaml":     "messaging.max_body_bytes",
 		"bad-retention.yaml":    "messaging.retention",
+		"bad-pattern.yaml":      `screening.patterns: "secret:acme-token": pattern can match more than 4096 bytes`,
 	}
 	files, err := filepath.Glob("testdata/config/*.yaml")
 	if err != nil || len(files) != len(want) {

@@ -33,6 +33,14 @@ type ScreeningPolicy struct {
 type ScreeningConfig struct {
 	ScreeningPolicy `yaml:",inline"`
 	Segments        map[string]ScreeningPolicy `yaml:"segments"`
+	// Patterns are extra secrets and personal data to find, by name: an
+	// RE2 regular expression for each. A name is "pii:<kind>" or
+	// "secret:<kind>" (a plain "<kind>" is a secret), so the secrets or
+	// pii action of the recipient's segment applies to it. When the
+	// pattern has a capturing group, the first group is what is redacted.
+	// Every repetition must be bounded ({m,n}; a match is at most 4096
+	// bytes) so scanning stays linear; at most 100 patterns.
+	Patterns map[string]string `yaml:"patterns"`
 }
 
 func (p ScreeningPolicy) policy() (screen.Policy, error) {
@@ -89,7 +97,11 @@ func (c ScreeningConfig) pipeline() (*screen.Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("screening: %w", err)
 	}
-	p := &screen.Pipeline{Default: def, Policies: map[string]screen.Policy{}, Schemas: screen.NewRegistry()}
+	secrets, err := screen.NewSecretScanner(c.Patterns)
+	if err != nil {
+		return nil, fmt.Errorf("screening.patterns: %w", err)
+	}
+	p := &screen.Pipeline{Default: def, Policies: map[string]screen.Policy{}, Schemas: screen.NewRegistry(), Secrets: secrets}
 	for seg, sp := range c.Segments {
 		if p.Policies[seg], err = sp.over(c.ScreeningPolicy).policy(); err != nil {
 			return nil, fmt.Errorf("screening.segments.%s: %w", seg, err)

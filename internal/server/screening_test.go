@@ -14,6 +14,7 @@ import (
 
 	"github.com/airlock-hub/airlock/client"
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
+	"github.com/airlock-hub/airlock/internal/server"
 )
 
 const invoice = `Hello accounts team,
@@ -88,5 +89,29 @@ func TestScreeningDoneWhen(t *testing.T) {
 	wantCode(t, err, connect.CodeInvalidArgument, "private")
 	if strings.Contains(err.Error(), string(pemKey[40:80])) {
 		t.Fatal("the rejection echoes the secret")
+	}
+}
+
+// TestScreeningPatterns: a pattern from screening.patterns is found like a
+// built-in kind, and the default secrets action blocks it without echoing it.
+func TestScreeningPatterns(t *testing.T) {
+	h := startHub(t, "", func(c *server.Config) {
+		c.Screening.Patterns = map[string]string{"secret:acme-token": `acme_([a-z0-9]{32})`}
+	})
+	ctx := context.Background()
+	a1, a2 := h.agent(t, "a1"), h.agent(t, "a2")
+	token := "acme_0123456789abcdefghijklmnopqrstuv"
+	_, _, err := a1.Send(ctx, client.SendOptions{To: "a2", Subject: "deploy", ContentType: "text/plain",
+		Body: []byte("use " + token + " for the deploy")})
+	wantCode(t, err, connect.CodeInvalidArgument, "acme-token")
+	if strings.Contains(err.Error(), token[5:]) {
+		t.Fatal("the rejection echoes the secret")
+	}
+	if _, _, err := a1.Send(ctx, client.SendOptions{To: "a2", Subject: "deploy", ContentType: "text/plain",
+		Body: []byte("use acme_short for the deploy")}); err != nil {
+		t.Fatalf("a body without the pattern: %v", err)
+	}
+	if ms := fetchAll(t, a2); len(ms) != 1 {
+		t.Fatalf("a2 got %d messages, want the one without the token", len(ms))
 	}
 }
