@@ -123,6 +123,17 @@ type MessageTx interface {
 	// RewriteMessage replaces the sealed Headers and Body and KeyID of a
 	// message (key rotation rewrap, shredding); ErrNotFound if absent.
 	RewriteMessage(id string, headers, body []byte, keyID uint32) error
+	// PutOriginal stores, replacing any, the sealed original of message id
+	// when the hub delivers a redacted body (for reviewers only);
+	// ErrNotFound if there is no such message. It goes when the message
+	// goes.
+	PutOriginal(id string, original []byte) error
+	// Original returns the sealed original of message id; ErrNotFound if
+	// it has none.
+	Original(id string) ([]byte, error)
+	// DeleteOriginal removes the original of message id; no error if it
+	// has none.
+	DeleteOriginal(id string) error
 	// PurgeAcked deletes up to limit acked messages created before
 	// before, oldest first, and returns how many. Messages in any other
 	// state stay. Topic publication records are acked messages too.

@@ -138,7 +138,7 @@ func TestSearchPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "access_requests approvals audit_checkpoints audit_events audit_hashes blobs certificates " +
-		"grants join_tokens mailbox_usage messages policy_files policy_versions principals schema_migrations sender_chains subscriptions topics"
+		"grants join_tokens mailbox_usage message_originals messages policy_files policy_versions principals schema_migrations sender_chains subscriptions topics"
 	if strings.Join(got, " ") != want {
 		t.Errorf("tables in %s: got %q, want %q", schema, got, want)
 	}

@@ -652,3 +652,52 @@ func testLeaseRace(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+func testOriginals(t *testing.T, s store.Store) {
+	m1, m2 := message("m1", mailboxA), message("m2", mailboxA)
+	m1.State = store.MessageAcked
+	putMessages(t, s, &m1, &m2)
+	update(t, s, func(tx store.Tx) error {
+		wantErr(t, "put original of missing message", tx.PutOriginal("missing", []byte("x")), store.ErrNotFound)
+		if err := tx.PutOriginal("m1", []byte("first")); err != nil { // the transaction is still usable
+			return err
+		}
+		return tx.PutOriginal("m1", []byte{0x00, 0xff, 'x'})
+	})
+	view(t, s, func(tx store.Tx) error {
+		got, err := tx.Original("m1")
+		if err != nil || string(got) != "\x00\xffx" {
+			t.Errorf("Original(m1) = %q, %v; want the replacement", got, err)
+		}
+		_, err = tx.Original("m2")
+		wantErr(t, "original of a message without one", err, store.ErrNotFound)
+		return nil
+	})
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.PutOriginal("m2", []byte("two")); err != nil {
+			return err
+		}
+		if err := tx.DeleteOriginal("m2"); err != nil {
+			return err
+		}
+		return tx.DeleteOriginal("m2") // no error when absent
+	})
+	view(t, s, func(tx store.Tx) error {
+		_, err := tx.Original("m2")
+		wantErr(t, "deleted original", err, store.ErrNotFound)
+		return nil
+	})
+	// Purging the acked message takes its original with it.
+	update(t, s, func(tx store.Tx) error {
+		n, err := tx.PurgeAcked(base.Add(time.Hour), 10)
+		if n != 1 {
+			t.Errorf("PurgeAcked = %d, want 1", n)
+		}
+		return err
+	})
+	view(t, s, func(tx store.Tx) error {
+		_, err := tx.Original("m1")
+		wantErr(t, "original of a purged message", err, store.ErrNotFound)
+		return nil
+	})
+}

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Usage", testUsage},
 		{"UsageFollowsChanges", testUsageFollowsChanges},
 		{"PurgeAcked", testPurgeAcked},
+		{"Originals", testOriginals},
 		{"DeleteBlob", testDeleteBlob},
 		{"MessageRollback", testMessageRollback},
 		{"LeaseRace", testLeaseRace},
