@@ -75,7 +75,12 @@ type Labels struct {
 	Verdict    string // "allow", "flag", or "quarantine" (released by a human)
 	Score      float64
 	Categories []string
-	Redacted   bool
+	// Redacted: the hub replaced secrets in the body with
+	// [REDACTED:<kind>]. The sender signed the original body; a Verified
+	// redacted message carries the hub's signature over the delivered one
+	// instead, and reviewers can see the original (airlock quarantine show
+	// ID --original).
+	Redacted bool
 }
 
 // NewSendRequest builds and signs the request that sends o: it picks a new

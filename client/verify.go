@@ -13,6 +13,7 @@ import (
 	"github.com/spiffe/go-spiffe/v2/svid/x509svid"
 
 	airlockv1 "github.com/airlock-hub/airlock/gen/airlock/v1"
+	"github.com/airlock-hub/airlock/internal/identity"
 	"github.com/airlock-hub/airlock/internal/messaging"
 )
 
@@ -27,7 +28,11 @@ var ErrUnverified = errors.New("message does not verify")
 //     message outlives its sender's short-lived certificate;
 //   - the leaf's SPIFFE ID is the envelope's sender;
 //   - the signature verifies with the leaf's key over the canonical
-//     envelope (messaging.Canonical).
+//     envelope (messaging.Canonical);
+//   - or, when the hub redacted secrets from the body (Labels.Redacted),
+//     the hub's signature over the sender's signature and the delivered
+//     envelope verifies with a certificate of the hub (spiffe://TD/hub)
+//     that chains to the bundle (the sender signed the original body).
 //
 // Any failure wraps ErrUnverified and returns a zero Message.
 func (c *Client) VerifyDelivery(d *airlockv1.Delivery) (Message, error) {
@@ -73,7 +78,34 @@ func verifyDelivery(c *Client, d *airlockv1.Delivery) error {
 	if id.String() != pe.GetSender() {
 		return fmt.Errorf("the sender certificate is for %s, not the envelope's sender", id)
 	}
+	if d.GetLabels().GetRedacted() {
+		return verifyRedaction(c, d, at)
+	}
 	return messaging.Verify(leaf.PublicKey, envelopeOf(pe), d.GetSignature())
+}
+
+// verifyRedaction checks the hub's statement on a redacted delivery: the
+// hub's chain verifies to the trust bundle at time at, its leaf is the
+// hub (spiffe://TD/hub), and its signature covers the sender's signature
+// and the envelope as delivered (messaging.RedactionStatement). The
+// sender's own signature covers the original body, which only reviewers
+// see.
+func verifyRedaction(c *Client, d *airlockv1.Delivery, at time.Time) error {
+	if len(d.GetHubChain()) == 0 {
+		return errors.New("redacted by the hub, but the delivery has no hub certificate")
+	}
+	hub, id, err := verifySenderChain(c, d.GetHubChain(), at)
+	if err != nil {
+		return fmt.Errorf("hub certificate: %w", err)
+	}
+	want, err := identity.HubID(c.Current().ID.TrustDomain())
+	if err != nil {
+		return err
+	}
+	if id != want {
+		return fmt.Errorf("the redaction was signed by %s, not by the hub", id)
+	}
+	return messaging.VerifyRedaction(hub.PublicKey, d.GetSignature(), envelopeOf(d.GetEnvelope()), d.GetHubSignature())
 }
 
 // verifySenderChain checks der (leaf first) against c's trust bundle at

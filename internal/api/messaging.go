@@ -127,6 +127,7 @@ func deliveryProto(d messaging.Delivery) *airlockv1.Delivery {
 		Signature: d.Signature, SenderChain: d.SenderChain, Attempt: int32(d.Attempt),
 		Labels: &airlockv1.ScreenLabels{Verdict: string(d.Labels.Verdict), Score: d.Labels.Score,
 			Categories: d.Labels.Categories, Redacted: d.Labels.Redacted},
+		HubSignature: d.Labels.HubSignature, HubChain: d.Labels.HubChain,
 	}
 	if !d.LeaseExpires.IsZero() {
 		out.LeaseExpiresAt = timestamppb.New(d.LeaseExpires)

@@ -19,6 +19,7 @@ import (
 type Quarantine interface {
 	Inspect(ctx context.Context, reviewer, requestID, id string) (messaging.Delivery, error)
 	Quarantined(ctx context.Context, id string) (store.Message, error)
+	InspectOriginal(ctx context.Context, reviewer, requestID, id string) (messaging.Delivery, error)
 }
 
 // quarantineHandler implements QuarantineService on top of access
@@ -145,4 +146,20 @@ func (h quarantineHandler) RejectQuarantined(ctx context.Context, req *connect.R
 		return nil, err
 	}
 	return connect.NewResponse(&airlockv1.RejectQuarantinedResponse{State: st}), nil
+}
+
+func (h quarantineHandler) ShowOriginal(ctx context.Context, req *connect.Request[airlockv1.ShowOriginalRequest]) (*connect.Response[airlockv1.ShowOriginalResponse], error) {
+	if err := h.reviewer(ctx); err != nil {
+		return nil, err
+	}
+	id := req.Msg.GetId()
+	d, err := h.q.InspectOriginal(ctx, policyActor(ctx).ID, RequestID(ctx), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf(
+			"no redacted message %.64q (only messages whose body the hub redacted keep an original)", id))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&airlockv1.ShowOriginalResponse{Delivery: deliveryProto(d)}), nil
 }

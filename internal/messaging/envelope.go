@@ -156,20 +156,7 @@ func (d *decoder) field() []byte {
 // (ASN.1 signature), Ed25519 keys the encoding itself. SVID keys are ECDSA
 // P-256.
 func Sign(key crypto.Signer, e Envelope) ([]byte, error) {
-	msg := Canonical(e)
-	var (
-		sig []byte
-		err error
-	)
-	switch key.Public().(type) {
-	case *ecdsa.PublicKey:
-		digest := sha256.Sum256(msg)
-		sig, err = key.Sign(rand.Reader, digest[:], crypto.SHA256)
-	case ed25519.PublicKey:
-		sig, err = key.Sign(rand.Reader, msg, crypto.Hash(0))
-	default:
-		return nil, fmt.Errorf("sign envelope: unsupported key type %T", key.Public())
-	}
+	sig, err := signBytes(key, Canonical(e))
 	if err != nil {
 		return nil, fmt.Errorf("sign envelope: %w", err)
 	}
@@ -180,10 +167,29 @@ func Sign(key crypto.Signer, e Envelope) ([]byte, error) {
 // failure, including a missing signature or an unsupported key, wraps
 // ErrBadSignature.
 func Verify(pub crypto.PublicKey, e Envelope, sig []byte) error {
+	return verifyBytes(pub, Canonical(e), sig, "the envelope and the sender's key")
+}
+
+// signBytes signs msg with key: ECDSA keys sign its SHA-256 digest (ASN.1
+// signature), Ed25519 keys msg itself.
+func signBytes(key crypto.Signer, msg []byte) ([]byte, error) {
+	switch key.Public().(type) {
+	case *ecdsa.PublicKey:
+		digest := sha256.Sum256(msg)
+		return key.Sign(rand.Reader, digest[:], crypto.SHA256)
+	case ed25519.PublicKey:
+		return key.Sign(rand.Reader, msg, crypto.Hash(0))
+	}
+	return nil, fmt.Errorf("unsupported key type %T", key.Public())
+}
+
+// verifyBytes checks that sig is pub's signature over msg (see signBytes);
+// what names the signed thing and the key in the error. Every failure
+// wraps ErrBadSignature.
+func verifyBytes(pub crypto.PublicKey, msg, sig []byte, what string) error {
 	if len(sig) == 0 {
 		return fmt.Errorf("%w: no signature", ErrBadSignature)
 	}
-	msg := Canonical(e)
 	ok := false
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
@@ -195,7 +201,7 @@ func Verify(pub crypto.PublicKey, e Envelope, sig []byte) error {
 		return fmt.Errorf("%w: unsupported key type %T", ErrBadSignature, pub)
 	}
 	if !ok {
-		return fmt.Errorf("%w: signature does not match the envelope and the sender's key", ErrBadSignature)
+		return fmt.Errorf("%w: signature does not match %s", ErrBadSignature, what)
 	}
 	return nil
 }

@@ -34,6 +34,12 @@ type Labels struct {
 	Spans      []LabelSpan    `json:"spans,omitempty"`
 	Redacted   bool           `json:"redacted,omitempty"`
 	Reason     string         `json:"reason,omitempty"`
+	// HubSignature is the hub's signature over RedactionStatement when
+	// Redacted, made with the key of HubChain's leaf (DER, leaf first):
+	// the sender's signature covers the original body, this one the
+	// delivered body.
+	HubSignature []byte   `json:"hub_signature,omitempty"`
+	HubChain     [][]byte `json:"hub_chain,omitempty"`
 }
 
 // LabelSpan is a finding's category and the text that triggered it.
@@ -67,9 +73,9 @@ func (s *Service) screenMessage(ctx context.Context, e Envelope, segment string)
 	return res, nil
 }
 
-// labelsOf turns a screening result into stored labels. Span text from
-// secret findings is never kept.
-func labelsOf(res screen.Result) []byte {
+// labelsOf turns a screening result into labels. Span text from secret
+// findings is never kept.
+func labelsOf(res screen.Result) Labels {
 	l := Labels{Verdict: res.Verdict, Score: res.Score, Categories: res.Categories, Redacted: res.Redacted != nil, Reason: res.Reason}
 	for _, f := range res.Findings {
 		for _, sp := range f.Spans {
@@ -80,7 +86,12 @@ func labelsOf(res screen.Result) []byte {
 			l.Spans = append(l.Spans, ls)
 		}
 	}
-	b, _ := json.Marshal(l) // only strings and numbers
+	return l
+}
+
+// encode returns l as stored.
+func (l Labels) encode() []byte {
+	b, _ := json.Marshal(l) // only strings, numbers and bytes
 	return b
 }
 

@@ -96,7 +96,7 @@ func (s *Service) Rewrap(ctx context.Context, mailbox string, progress RewrapPro
 	}
 	var ms []store.Message
 	err = s.Store.View(ctx, func(tx store.Tx) error {
-		for _, state := range []store.MessageState{store.MessageHeld, store.MessageReady, store.MessageDead, store.MessageAcked} {
+		for _, state := range []store.MessageState{store.MessageHeld, store.MessageQuarantined, store.MessageReady, store.MessageDead, store.MessageAcked} {
 			batch, err := tx.ListMessages(mailbox, state, 0)
 			if err != nil {
 				return err
@@ -126,8 +126,12 @@ func (s *Service) Rewrap(ctx context.Context, mailbox string, progress RewrapPro
 }
 
 func (s *Service) rewrapOne(ctx context.Context, mailbox string, m *store.Message, primary uint32) (bool, error) {
+	done, err := s.rewrapOriginal(ctx, m, primary)
+	if err != nil {
+		return false, err
+	}
 	if m.KeyID == primary && keyIDOf(m.Headers) == primary {
-		return false, nil
+		return done, nil
 	}
 	e, err := s.open(ctx, m)
 	if err != nil {

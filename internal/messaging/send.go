@@ -59,11 +59,8 @@ func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Reci
 	}
 	state := stateFor(res.Verdict, approval)
 	m := s.newMessage(mailbox, from, e, sig, idempotencyKey, state)
-	m.Labels = labelsOf(res)
-	if res.Redacted != nil {
-		e.Body = res.Redacted
-	}
-	if err := s.seal(ctx, mailbox, &m, e); err != nil {
+	original, err := s.sealMessage(ctx, mailbox, &m, labelsOf(res), e, res.Redacted)
+	if err != nil {
 		return Result{}, fmt.Errorf("send message: seal: %w", err)
 	}
 	var hold *heldBy
@@ -74,10 +71,10 @@ func (s *Service) Send(ctx context.Context, a policy.Actor, from Sender, to Reci
 		hold = &heldBy{from: from.Entity, to: to.Entity, needed: 1, ref: QuarantinePrefix}
 	}
 	var r Result
-	if hold == nil && state == store.MessageReady {
+	if hold == nil && state == store.MessageReady && original == nil {
 		r, err = s.commitBatched(ctx, a, &m, d.Reasons)
 	} else {
-		r, err = s.commit(ctx, a, &m, d.Reasons, hold)
+		r, err = s.commit(ctx, a, &m, original, d.Reasons, hold)
 	}
 	if err != nil {
 		return Result{}, s.rejected(ctx, a, from, to, e.ID, err)
@@ -120,6 +117,26 @@ func (s *Service) newMessage(mailbox string, from Sender, e Envelope, sig []byte
 		Subject: e.Subject, ContentType: e.ContentType, Thread: e.Thread, ReplyTo: e.ReplyTo,
 		Signature: slices.Clone(sig), SenderChain: chain, Size: int64(len(e.Body)),
 		Created: e.Created, State: state, VisibleAt: e.Created, Idempotency: key}
+}
+
+// sealMessage seals e into m with mailbox's key and sets m's labels. When
+// screening redacted the body, redacted is what is delivered: the hub signs
+// the change (attestRedaction) and returns the original body sealed for
+// reviewers; otherwise the sealed original is nil.
+func (s *Service) sealMessage(ctx context.Context, mailbox string, m *store.Message, l Labels, e Envelope, redacted []byte) ([]byte, error) {
+	var original []byte
+	if redacted != nil {
+		var err error
+		if original, err = s.sealOriginal(ctx, mailbox, m, e.Body); err != nil {
+			return nil, err
+		}
+		e.Body = redacted
+		if err := s.attestRedaction(&l, m.Signature, e); err != nil {
+			return nil, err
+		}
+	}
+	m.Labels = l.encode()
+	return original, s.seal(ctx, mailbox, m, e)
 }
 
 // idempotent returns the earlier message for m's idempotency key, if any.
@@ -171,7 +188,7 @@ type heldBy struct {
 // run only here, atomically with the write, not also in a read transaction
 // before sealing: rejections are rare, and checking twice cost every send
 // a read transaction and a lookup.
-func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, reasons []string, hold *heldBy) (Result, error) {
+func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, original []byte, reasons []string, hold *heldBy) (Result, error) {
 	var r Result
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		var dup bool
@@ -187,6 +204,11 @@ func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, 
 		}
 		if err := s.checkMailboxQuota(tx, m); err != nil {
 			return err
+		}
+		if original != nil {
+			if err := tx.PutOriginal(m.ID, original); err != nil {
+				return err
+			}
 		}
 		typ := map[store.MessageState]string{store.MessageHeld: "message.held",
 			store.MessageQuarantined: "message.quarantined"}[m.State]
@@ -246,6 +268,9 @@ func (s *Service) ResolveHeld(tx store.Tx, r store.AccessRequest, approved bool)
 		// A dropped message must never reach its recipient, not even from
 		// the dead-letter queue: destroy its sealed content.
 		if err := tx.RewriteMessage(id, []byte{}, []byte{}, 0); err != nil {
+			return err
+		}
+		if err := tx.DeleteOriginal(id); err != nil {
 			return err
 		}
 	}

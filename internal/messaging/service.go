@@ -73,6 +73,10 @@ type Service struct {
 	// Screen screens every message before it is stored; nil delivers
 	// unscreened (tests only: the hub always sets it).
 	Screen Screener
+	// HubKey signs the hub's statement on a redacted message (see
+	// RedactionStatement); nil delivers redacted messages unattested, and
+	// the SDK then reports them unverified.
+	HubKey HubKey
 	// Notifier wakes Fetch and Receive when a message commits; default a
 	// LocalNotifier (one hub node).
 	Notifier Notifier

@@ -331,7 +331,7 @@ func (s *Service) Publish(ctx context.Context, a policy.Actor, from Sender, topi
 	if err != nil {
 		return Publication{}, fmt.Errorf("publish to %s: %w", topic, err)
 	}
-	labels := labelsOf(res)
+	labels := labelsOf(res).encode()
 	record := s.newMessage(topicOwnerPrefix+topic, from, e, sig, idempotencyKey, store.MessageAcked)
 	record.Size = 0        // the body is in the copies
 	record.Labels = labels // every copy carries them

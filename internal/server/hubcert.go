@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,6 +13,7 @@ import (
 	"github.com/spiffe/go-spiffe/v2/svid/x509svid"
 
 	"github.com/airlock-hub/airlock/internal/identity"
+	"github.com/airlock-hub/airlock/internal/messaging"
 )
 
 // hubCertTTL is the lifetime of the hub's own TLS certificate; it is
@@ -32,7 +34,10 @@ type hubSVID struct {
 	renewAt time.Time
 }
 
-var _ x509svid.Source = (*hubSVID)(nil)
+var (
+	_ x509svid.Source  = (*hubSVID)(nil)
+	_ messaging.HubKey = (*hubSVID)(nil)
+)
 
 func newHubSVID(ca *identity.CA, names []string, withRoot bool) (*hubSVID, error) {
 	h := &hubSVID{ca: ca, withRoot: withRoot}
@@ -77,4 +82,18 @@ func (h *hubSVID) GetX509SVID() (*x509svid.SVID, error) {
 	h.current = &x509svid.SVID{ID: svid.ID, Certificates: chain, PrivateKey: key}
 	h.renewAt = now.Add(svid.NotAfter.Sub(now) / 2)
 	return h.current, nil
+}
+
+// HubKey returns the current key and certificate chain, so the hub can
+// sign what it changes in a message (messaging.HubKey).
+func (h *hubSVID) HubKey() (crypto.Signer, [][]byte, error) {
+	svid, err := h.GetX509SVID()
+	if err != nil {
+		return nil, nil, err
+	}
+	chain := make([][]byte, len(svid.Certificates))
+	for i, c := range svid.Certificates {
+		chain[i] = c.Raw
+	}
+	return svid.PrivateKey, chain, nil
 }

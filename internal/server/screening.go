@@ -19,13 +19,15 @@ type ScreeningPolicy struct {
 	FlagAt       float64 `yaml:"flag_at"`
 	QuarantineAt float64 `yaml:"quarantine_at"`
 	// Secrets is allow, redact or block for private keys, API keys and
-	// tokens. Default block. (A redacted body no longer matches the
-	// sender's signature; recipients see it flagged as redacted.)
+	// tokens. Default block. A redacted body is delivered with the hub's
+	// signature over the change (the sender signed the original, which
+	// is kept sealed for reviewers: airlock quarantine show ID --original).
 	Secrets string `yaml:"secrets"`
 	// PII is allow, redact or block for card numbers and IBANs. Default allow.
 	PII string `yaml:"pii"`
-	// Budget bounds screening time per message; past it the message is
-	// quarantined. Default 50ms.
+	// Budget bounds screening time per message; past it the send is
+	// refused (unavailable, retry later), never delivered unscreened.
+	// Default 50ms.
 	Budget time.Duration `yaml:"budget"`
 }
 

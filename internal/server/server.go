@@ -136,6 +136,7 @@ func (s *Server) serve() error {
 	if err != nil {
 		return err
 	}
+	s.hub.Messaging.HubKey = apiCert // before any request can send
 	enrollCert, err := newHubSVID(ca, s.Config.ServerNames, true)
 	if err != nil {
 		return err

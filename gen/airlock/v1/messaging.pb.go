@@ -343,7 +343,14 @@ type Delivery struct {
 	LeaseExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=lease_expires_at,json=leaseExpiresAt,proto3" json:"lease_expires_at,omitempty"`
 	// Provenance labels set by the hub (not signed by the sender): what
 	// content screening found.
-	Labels        *ScreenLabels `protobuf:"bytes,6,opt,name=labels,proto3" json:"labels,omitempty"`
+	Labels *ScreenLabels `protobuf:"bytes,6,opt,name=labels,proto3" json:"labels,omitempty"`
+	// When labels.redacted: the hub's signature over the redaction
+	// statement (messaging.RedactionStatement: the sender's signature and
+	// the envelope as delivered), and the hub's certificate chain (DER, leaf
+	// first, SPIFFE ID spiffe://TD/hub) to verify it. The sender's signature
+	// covers the original body, which the hub keeps sealed for reviewers.
+	HubSignature  []byte   `protobuf:"bytes,7,opt,name=hub_signature,json=hubSignature,proto3" json:"hub_signature,omitempty"`
+	HubChain      [][]byte `protobuf:"bytes,8,rep,name=hub_chain,json=hubChain,proto3" json:"hub_chain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -416,6 +423,20 @@ func (x *Delivery) GetLeaseExpiresAt() *timestamppb.Timestamp {
 func (x *Delivery) GetLabels() *ScreenLabels {
 	if x != nil {
 		return x.Labels
+	}
+	return nil
+}
+
+func (x *Delivery) GetHubSignature() []byte {
+	if x != nil {
+		return x.HubSignature
+	}
+	return nil
+}
+
+func (x *Delivery) GetHubChain() [][]byte {
+	if x != nil {
+		return x.HubChain
 	}
 	return nil
 }
@@ -1078,14 +1099,16 @@ const file_airlock_v1_messaging_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x1c\n" +
 	"\tduplicate\x18\x03 \x01(\bR\tduplicate\x12*\n" +
-	"\x11access_request_id\x18\x04 \x01(\tR\x0faccessRequestId\"\x8f\x02\n" +
+	"\x11access_request_id\x18\x04 \x01(\tR\x0faccessRequestId\"\xd1\x02\n" +
 	"\bDelivery\x120\n" +
 	"\benvelope\x18\x01 \x01(\v2\x14.airlock.v1.EnvelopeR\benvelope\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\x12!\n" +
 	"\fsender_chain\x18\x03 \x03(\fR\vsenderChain\x12\x18\n" +
 	"\aattempt\x18\x04 \x01(\x05R\aattempt\x12D\n" +
 	"\x10lease_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x0eleaseExpiresAt\x120\n" +
-	"\x06labels\x18\x06 \x01(\v2\x18.airlock.v1.ScreenLabelsR\x06labels\"z\n" +
+	"\x06labels\x18\x06 \x01(\v2\x18.airlock.v1.ScreenLabelsR\x06labels\x12#\n" +
+	"\rhub_signature\x18\a \x01(\fR\fhubSignature\x12\x1b\n" +
+	"\thub_chain\x18\b \x03(\fR\bhubChain\"z\n" +
 	"\fScreenLabels\x12\x18\n" +
 	"\averdict\x18\x01 \x01(\tR\averdict\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x01R\x05score\x12\x1e\n" +

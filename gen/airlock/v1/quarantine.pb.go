@@ -577,6 +577,96 @@ func (x *RejectQuarantinedResponse) GetState() string {
 	return ""
 }
 
+type ShowOriginalRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShowOriginalRequest) Reset() {
+	*x = ShowOriginalRequest{}
+	mi := &file_airlock_v1_quarantine_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShowOriginalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShowOriginalRequest) ProtoMessage() {}
+
+func (x *ShowOriginalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_airlock_v1_quarantine_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShowOriginalRequest.ProtoReflect.Descriptor instead.
+func (*ShowOriginalRequest) Descriptor() ([]byte, []int) {
+	return file_airlock_v1_quarantine_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ShowOriginalRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ShowOriginalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The message as its sender signed it: the original body, the sender's
+	// signature and chain.
+	Delivery      *Delivery `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShowOriginalResponse) Reset() {
+	*x = ShowOriginalResponse{}
+	mi := &file_airlock_v1_quarantine_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShowOriginalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShowOriginalResponse) ProtoMessage() {}
+
+func (x *ShowOriginalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_airlock_v1_quarantine_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShowOriginalResponse.ProtoReflect.Descriptor instead.
+func (*ShowOriginalResponse) Descriptor() ([]byte, []int) {
+	return file_airlock_v1_quarantine_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ShowOriginalResponse) GetDelivery() *Delivery {
+	if x != nil {
+		return x.Delivery
+	}
+	return nil
+}
+
 var File_airlock_v1_quarantine_proto protoreflect.FileDescriptor
 
 const file_airlock_v1_quarantine_proto_rawDesc = "" +
@@ -620,12 +710,17 @@ const file_airlock_v1_quarantine_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\acomment\x18\x02 \x01(\tR\acomment\"1\n" +
 	"\x19RejectQuarantinedResponse\x12\x14\n" +
-	"\x05state\x18\x01 \x01(\tR\x05state2\xf6\x02\n" +
+	"\x05state\x18\x01 \x01(\tR\x05state\"%\n" +
+	"\x13ShowOriginalRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"H\n" +
+	"\x14ShowOriginalResponse\x120\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x14.airlock.v1.DeliveryR\bdelivery2\xcb\x03\n" +
 	"\x11QuarantineService\x12Y\n" +
 	"\x0eListQuarantine\x12!.airlock.v1.ListQuarantineRequest\x1a\".airlock.v1.ListQuarantineResponse\"\x00\x12\\\n" +
 	"\x0fShowQuarantined\x12\".airlock.v1.ShowQuarantinedRequest\x1a#.airlock.v1.ShowQuarantinedResponse\"\x00\x12D\n" +
 	"\aRelease\x12\x1a.airlock.v1.ReleaseRequest\x1a\x1b.airlock.v1.ReleaseResponse\"\x00\x12b\n" +
-	"\x11RejectQuarantined\x12$.airlock.v1.RejectQuarantinedRequest\x1a%.airlock.v1.RejectQuarantinedResponse\"\x00B9Z7github.com/airlock-hub/airlock/gen/airlock/v1;airlockv1b\x06proto3"
+	"\x11RejectQuarantined\x12$.airlock.v1.RejectQuarantinedRequest\x1a%.airlock.v1.RejectQuarantinedResponse\"\x00\x12S\n" +
+	"\fShowOriginal\x12\x1f.airlock.v1.ShowOriginalRequest\x1a .airlock.v1.ShowOriginalResponse\"\x00B9Z7github.com/airlock-hub/airlock/gen/airlock/v1;airlockv1b\x06proto3"
 
 var (
 	file_airlock_v1_quarantine_proto_rawDescOnce sync.Once
@@ -639,7 +734,7 @@ func file_airlock_v1_quarantine_proto_rawDescGZIP() []byte {
 	return file_airlock_v1_quarantine_proto_rawDescData
 }
 
-var file_airlock_v1_quarantine_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_airlock_v1_quarantine_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_airlock_v1_quarantine_proto_goTypes = []any{
 	(*QuarantineSpan)(nil),            // 0: airlock.v1.QuarantineSpan
 	(*QuarantinedMessage)(nil),        // 1: airlock.v1.QuarantinedMessage
@@ -651,28 +746,33 @@ var file_airlock_v1_quarantine_proto_goTypes = []any{
 	(*ReleaseResponse)(nil),           // 7: airlock.v1.ReleaseResponse
 	(*RejectQuarantinedRequest)(nil),  // 8: airlock.v1.RejectQuarantinedRequest
 	(*RejectQuarantinedResponse)(nil), // 9: airlock.v1.RejectQuarantinedResponse
-	(*timestamppb.Timestamp)(nil),     // 10: google.protobuf.Timestamp
-	(*Delivery)(nil),                  // 11: airlock.v1.Delivery
+	(*ShowOriginalRequest)(nil),       // 10: airlock.v1.ShowOriginalRequest
+	(*ShowOriginalResponse)(nil),      // 11: airlock.v1.ShowOriginalResponse
+	(*timestamppb.Timestamp)(nil),     // 12: google.protobuf.Timestamp
+	(*Delivery)(nil),                  // 13: airlock.v1.Delivery
 }
 var file_airlock_v1_quarantine_proto_depIdxs = []int32{
 	0,  // 0: airlock.v1.QuarantinedMessage.spans:type_name -> airlock.v1.QuarantineSpan
-	10, // 1: airlock.v1.QuarantinedMessage.created_at:type_name -> google.protobuf.Timestamp
+	12, // 1: airlock.v1.QuarantinedMessage.created_at:type_name -> google.protobuf.Timestamp
 	1,  // 2: airlock.v1.ListQuarantineResponse.messages:type_name -> airlock.v1.QuarantinedMessage
 	1,  // 3: airlock.v1.ShowQuarantinedResponse.message:type_name -> airlock.v1.QuarantinedMessage
-	11, // 4: airlock.v1.ShowQuarantinedResponse.delivery:type_name -> airlock.v1.Delivery
-	2,  // 5: airlock.v1.QuarantineService.ListQuarantine:input_type -> airlock.v1.ListQuarantineRequest
-	4,  // 6: airlock.v1.QuarantineService.ShowQuarantined:input_type -> airlock.v1.ShowQuarantinedRequest
-	6,  // 7: airlock.v1.QuarantineService.Release:input_type -> airlock.v1.ReleaseRequest
-	8,  // 8: airlock.v1.QuarantineService.RejectQuarantined:input_type -> airlock.v1.RejectQuarantinedRequest
-	3,  // 9: airlock.v1.QuarantineService.ListQuarantine:output_type -> airlock.v1.ListQuarantineResponse
-	5,  // 10: airlock.v1.QuarantineService.ShowQuarantined:output_type -> airlock.v1.ShowQuarantinedResponse
-	7,  // 11: airlock.v1.QuarantineService.Release:output_type -> airlock.v1.ReleaseResponse
-	9,  // 12: airlock.v1.QuarantineService.RejectQuarantined:output_type -> airlock.v1.RejectQuarantinedResponse
-	9,  // [9:13] is the sub-list for method output_type
-	5,  // [5:9] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	13, // 4: airlock.v1.ShowQuarantinedResponse.delivery:type_name -> airlock.v1.Delivery
+	13, // 5: airlock.v1.ShowOriginalResponse.delivery:type_name -> airlock.v1.Delivery
+	2,  // 6: airlock.v1.QuarantineService.ListQuarantine:input_type -> airlock.v1.ListQuarantineRequest
+	4,  // 7: airlock.v1.QuarantineService.ShowQuarantined:input_type -> airlock.v1.ShowQuarantinedRequest
+	6,  // 8: airlock.v1.QuarantineService.Release:input_type -> airlock.v1.ReleaseRequest
+	8,  // 9: airlock.v1.QuarantineService.RejectQuarantined:input_type -> airlock.v1.RejectQuarantinedRequest
+	10, // 10: airlock.v1.QuarantineService.ShowOriginal:input_type -> airlock.v1.ShowOriginalRequest
+	3,  // 11: airlock.v1.QuarantineService.ListQuarantine:output_type -> airlock.v1.ListQuarantineResponse
+	5,  // 12: airlock.v1.QuarantineService.ShowQuarantined:output_type -> airlock.v1.ShowQuarantinedResponse
+	7,  // 13: airlock.v1.QuarantineService.Release:output_type -> airlock.v1.ReleaseResponse
+	9,  // 14: airlock.v1.QuarantineService.RejectQuarantined:output_type -> airlock.v1.RejectQuarantinedResponse
+	11, // 15: airlock.v1.QuarantineService.ShowOriginal:output_type -> airlock.v1.ShowOriginalResponse
+	11, // [11:16] is the sub-list for method output_type
+	6,  // [6:11] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_airlock_v1_quarantine_proto_init() }
@@ -687,7 +787,7 @@ func file_airlock_v1_quarantine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_airlock_v1_quarantine_proto_rawDesc), len(file_airlock_v1_quarantine_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

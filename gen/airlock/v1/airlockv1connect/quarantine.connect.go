@@ -45,6 +45,9 @@ const (
 	// QuarantineServiceRejectQuarantinedProcedure is the fully-qualified name of the
 	// QuarantineService's RejectQuarantined RPC.
 	QuarantineServiceRejectQuarantinedProcedure = "/airlock.v1.QuarantineService/RejectQuarantined"
+	// QuarantineServiceShowOriginalProcedure is the fully-qualified name of the QuarantineService's
+	// ShowOriginal RPC.
+	QuarantineServiceShowOriginalProcedure = "/airlock.v1.QuarantineService/ShowOriginal"
 )
 
 // QuarantineServiceClient is a client for the airlock.v1.QuarantineService service.
@@ -53,6 +56,10 @@ type QuarantineServiceClient interface {
 	ShowQuarantined(context.Context, *connect.Request[v1.ShowQuarantinedRequest]) (*connect.Response[v1.ShowQuarantinedResponse], error)
 	Release(context.Context, *connect.Request[v1.ReleaseRequest]) (*connect.Response[v1.ReleaseResponse], error)
 	RejectQuarantined(context.Context, *connect.Request[v1.RejectQuarantinedRequest]) (*connect.Response[v1.RejectQuarantinedResponse], error)
+	// ShowOriginal decrypts the original body of a message whose body the
+	// hub redacted (in any state), for a reviewer; audited as
+	// message.inspected.
+	ShowOriginal(context.Context, *connect.Request[v1.ShowOriginalRequest]) (*connect.Response[v1.ShowOriginalResponse], error)
 }
 
 // NewQuarantineServiceClient constructs a client for the airlock.v1.QuarantineService service. By
@@ -90,6 +97,12 @@ func NewQuarantineServiceClient(httpClient connect.HTTPClient, baseURL string, o
 			connect.WithSchema(quarantineServiceMethods.ByName("RejectQuarantined")),
 			connect.WithClientOptions(opts...),
 		),
+		showOriginal: connect.NewClient[v1.ShowOriginalRequest, v1.ShowOriginalResponse](
+			httpClient,
+			baseURL+QuarantineServiceShowOriginalProcedure,
+			connect.WithSchema(quarantineServiceMethods.ByName("ShowOriginal")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -99,6 +112,7 @@ type quarantineServiceClient struct {
 	showQuarantined   *connect.Client[v1.ShowQuarantinedRequest, v1.ShowQuarantinedResponse]
 	release           *connect.Client[v1.ReleaseRequest, v1.ReleaseResponse]
 	rejectQuarantined *connect.Client[v1.RejectQuarantinedRequest, v1.RejectQuarantinedResponse]
+	showOriginal      *connect.Client[v1.ShowOriginalRequest, v1.ShowOriginalResponse]
 }
 
 // ListQuarantine calls airlock.v1.QuarantineService.ListQuarantine.
@@ -121,12 +135,21 @@ func (c *quarantineServiceClient) RejectQuarantined(ctx context.Context, req *co
 	return c.rejectQuarantined.CallUnary(ctx, req)
 }
 
+// ShowOriginal calls airlock.v1.QuarantineService.ShowOriginal.
+func (c *quarantineServiceClient) ShowOriginal(ctx context.Context, req *connect.Request[v1.ShowOriginalRequest]) (*connect.Response[v1.ShowOriginalResponse], error) {
+	return c.showOriginal.CallUnary(ctx, req)
+}
+
 // QuarantineServiceHandler is an implementation of the airlock.v1.QuarantineService service.
 type QuarantineServiceHandler interface {
 	ListQuarantine(context.Context, *connect.Request[v1.ListQuarantineRequest]) (*connect.Response[v1.ListQuarantineResponse], error)
 	ShowQuarantined(context.Context, *connect.Request[v1.ShowQuarantinedRequest]) (*connect.Response[v1.ShowQuarantinedResponse], error)
 	Release(context.Context, *connect.Request[v1.ReleaseRequest]) (*connect.Response[v1.ReleaseResponse], error)
 	RejectQuarantined(context.Context, *connect.Request[v1.RejectQuarantinedRequest]) (*connect.Response[v1.RejectQuarantinedResponse], error)
+	// ShowOriginal decrypts the original body of a message whose body the
+	// hub redacted (in any state), for a reviewer; audited as
+	// message.inspected.
+	ShowOriginal(context.Context, *connect.Request[v1.ShowOriginalRequest]) (*connect.Response[v1.ShowOriginalResponse], error)
 }
 
 // NewQuarantineServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -160,6 +183,12 @@ func NewQuarantineServiceHandler(svc QuarantineServiceHandler, opts ...connect.H
 		connect.WithSchema(quarantineServiceMethods.ByName("RejectQuarantined")),
 		connect.WithHandlerOptions(opts...),
 	)
+	quarantineServiceShowOriginalHandler := connect.NewUnaryHandler(
+		QuarantineServiceShowOriginalProcedure,
+		svc.ShowOriginal,
+		connect.WithSchema(quarantineServiceMethods.ByName("ShowOriginal")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/airlock.v1.QuarantineService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case QuarantineServiceListQuarantineProcedure:
@@ -170,6 +199,8 @@ func NewQuarantineServiceHandler(svc QuarantineServiceHandler, opts ...connect.H
 			quarantineServiceReleaseHandler.ServeHTTP(w, r)
 		case QuarantineServiceRejectQuarantinedProcedure:
 			quarantineServiceRejectQuarantinedHandler.ServeHTTP(w, r)
+		case QuarantineServiceShowOriginalProcedure:
+			quarantineServiceShowOriginalHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -193,4 +224,8 @@ func (UnimplementedQuarantineServiceHandler) Release(context.Context, *connect.R
 
 func (UnimplementedQuarantineServiceHandler) RejectQuarantined(context.Context, *connect.Request[v1.RejectQuarantinedRequest]) (*connect.Response[v1.RejectQuarantinedResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("airlock.v1.QuarantineService.RejectQuarantined is not implemented"))
+}
+
+func (UnimplementedQuarantineServiceHandler) ShowOriginal(context.Context, *connect.Request[v1.ShowOriginalRequest]) (*connect.Response[v1.ShowOriginalResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("airlock.v1.QuarantineService.ShowOriginal is not implemented"))
 }
