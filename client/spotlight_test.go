@@ -25,6 +25,13 @@ func TestForLLM(t *testing.T) {
 	if a, b := m.ForLLM(), m.ForLLM(); a == b {
 		t.Error("the delimiter nonce does not change between renderings")
 	}
+	if strings.Contains(out, "redacted") {
+		t.Error("a message that was not redacted is said to be")
+	}
+	m.Labels.Redacted = true
+	if !strings.Contains(m.ForLLM(), "redacted: the hub replaced secrets") {
+		t.Error("a redacted message does not say so")
+	}
 	unverified := Message{ID: "m2", Body: []byte("x")}
 	if !strings.Contains(unverified.ForLLM(), "NOT verified") {
 		t.Error("an unverified message must say so")
