@@ -215,8 +215,11 @@ func (s *Service) commit(ctx context.Context, a policy.Actor, m *store.Message, 
 		if typ == "" {
 			typ = "message.sent"
 		}
-		_, err = tx.AppendEvent(s.event(m.Sender, a.RequestID, typ, store.OutcomeSuccess, m.Recipient,
-			"message "+m.ID, reasons))
+		detail := "message " + m.ID
+		if original != nil {
+			detail += " (body redacted; the original is kept for reviewers)"
+		}
+		_, err = tx.AppendEvent(s.event(m.Sender, a.RequestID, typ, store.OutcomeSuccess, m.Recipient, detail, reasons))
 		r = Result{ID: m.ID, State: m.State}
 		if err != nil || hold == nil || s.Holds == nil {
 			return err

@@ -50,6 +50,10 @@ func TestRedaction(t *testing.T) {
 		t.Fatalf("delivered %+v (%q), want the body redacted", m.Labels, m.Body)
 	}
 	checkForgeries(t, a1, a2, d)
+	ev, err := h.admin.Audit.ListEvents(ctx, connect.NewRequest(&airlockv1.ListEventsRequest{Type: "message.sent"}))
+	if err != nil || len(ev.Msg.GetEvents()) != 1 || !strings.Contains(ev.Msg.GetEvents()[0].GetDetail(), id+" (body redacted") {
+		t.Fatalf("message.sent events %+v, %v; want one saying %s was redacted", ev, err, id)
+	}
 	if bytes.Contains(rawDB(t, h), []byte(githubToken[4:])) {
 		t.Fatal("the database holds the plaintext token")
 	}
