@@ -262,7 +262,7 @@ func (r *messagingReport) print(w io.Writer) error {
 		fmt.Fprintf(w, "GOMAXPROCS %d; %d senders, %d receivers, %d-byte bodies, consumer %s; load generator and hub share these CPUs\n",
 			r.GOMAXPROCS, m.Senders, m.Receivers, m.Size, m.Consumer)
 	}
-	return printTable(w, []string{"SCENARIO", "LOAD", "SENDS/S", "DELIVERIES/S", "SENT/ERRORS", "DELIVERED/REDELIVERED/LOST", "LATENCY MS", "CPU µs/MSG"}, rows)
+	return printTable(w, []string{"SCENARIO", "LOAD", "SENDS/S", "DELIVERIES/S", "SENT/ERRORS", "DELIVERED/REDELIVERED/UNDELIVERED", "LATENCY MS", "CPU µs/MSG"}, rows)
 }
 
 // byteSize is a --size flag: a number of bytes with an optional unit.
