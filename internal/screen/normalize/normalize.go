@@ -17,6 +17,7 @@
 package normalize
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -71,6 +72,10 @@ func (t *Text) Reset(src []byte) {
 	for i := 0; i < len(src); {
 		c := src[i]
 		if c < utf8.RuneSelf {
+			if plain[c] != 0 || c == ' ' && !space {
+				i, space = t.plainRun(src, i, space)
+				continue
+			}
 			i++
 			space = t.ascii(c, int32(i-1), space)
 			continue
@@ -99,6 +104,40 @@ func (t *Text) ascii(c byte, at int32, space bool) bool {
 	t.out = append(t.out, c)
 	t.off = append(t.off, at)
 	return false
+}
+
+// plain maps the printable ASCII bytes other than the space to their
+// lower case, and every other byte to 0.
+var plain = func() (p [256]byte) {
+	for c := '!'; c <= '~'; c++ {
+		p[c] = byte(unicode.ToLower(c))
+	}
+	return p
+}()
+
+// plainRun appends the run of printable ASCII bytes and single spaces
+// that starts at src[i], as ascii would one by one, and returns the
+// index after it and whether the output now ends in a blank.
+func (t *Text) plainRun(src []byte, i int, space bool) (int, bool) {
+	out, off := t.out, t.off
+	n := len(out)
+	out = slices.Grow(out, len(src)-i)[:n+len(src)-i]
+	off = slices.Grow(off, len(src)-i)[:n+len(src)-i]
+	j := i
+	for ; j < len(src); j++ {
+		c := src[j]
+		if lc := plain[c]; lc != 0 {
+			out[n], space = lc, false
+		} else if c == ' ' && !space {
+			out[n], space = ' ', true
+		} else {
+			break
+		}
+		off[n] = int32(j)
+		n++
+	}
+	t.out, t.off = out[:n], off[:n]
+	return j, space
 }
 
 // blank appends a collapsed blank: a run of blanks becomes one byte, a
