@@ -156,36 +156,39 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 		wc = new(wordCounts)
 	}
 	wc.count(s)
-	nsent, k := 0, 0
+	nsent := 0
 	var prev, first, second uint32
 	var cur sentence
 	sent, line, nth := true, true, 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if !wordByte(c) {
-			switch c {
+	at := 0 // the bytes before at are done
+	for k := 0; ; k++ {
+		// the bytes between words: sentence and line breaks
+		next := len(s)
+		if k < len(wc.hash) {
+			next = int(wc.spans[2*k])
+		}
+		for ; at < next; at++ {
+			switch c := s[at]; c {
 			case '\n', '|':
 				sent, line = true, true
 			case '.', '!', ':', ';', '?':
 				// "example.com" and "1,250.00" do not end a sentence
-				if i+1 < len(s) && wordByte(s[i+1]) {
+				if at+1 < len(s) && wordByte(s[at+1]) {
 					break
 				}
 				if c == '?' && first != 0 {
-					dst = append(dst, feature{mix(first, 11+salt), int32(i)})
+					dst = append(dst, feature{mix(first, 11+salt), int32(at)})
 					cur.question = true
 				}
 				sent = true
 			}
-			i++
-			continue
 		}
-		j := i
-		for j < len(s) && wordByte(s[j]) {
-			j++
+		if k == len(wc.hash) {
+			break
 		}
-		h := wordHash(s[i:j])
-		end := int32(j - 1)
+		h := wc.hash[k]
+		at = int(wc.spans[2*k+1])
+		end := int32(at - 1)
 		dst = append(dst, feature{mix(h, 7), end})
 		if prev != 0 {
 			dst = append(dst, feature{mix(prev*31+h, 8), end})
@@ -207,7 +210,6 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 			dst = structural(dst, mix(second, 10+salt), end)
 		}
 		cur.add(wc, k, end)
-		k++
 		if !cur.outRef && cur.refersToOutput(h) {
 			cur.outRef = true
 			dst = append(dst, feature{mix(1, 44+salt), end})
@@ -215,7 +217,6 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 		}
 		sent, line = false, false
 		prev = h
-		i = j
 	}
 	if nsent > 1 {
 		dst = cur.shift(dst, first, second)
