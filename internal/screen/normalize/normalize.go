@@ -119,25 +119,24 @@ var plain = func() (p [256]byte) {
 // that starts at src[i], as ascii would one by one, and returns the
 // index after it and whether the output now ends in a blank.
 func (t *Text) plainRun(src []byte, i int, space bool) (int, bool) {
-	out, off := t.out, t.off
-	n := len(out)
-	out = slices.Grow(out, len(src)-i)[:n+len(src)-i]
-	off = slices.Grow(off, len(src)-i)[:n+len(src)-i]
-	j := i
-	for ; j < len(src); j++ {
-		c := src[j]
+	n, run := len(t.out), src[i:]
+	t.out, t.off = slices.Grow(t.out, len(run)), slices.Grow(t.off, len(run))
+	out, off := t.out[n:n+len(run)], t.off[n:n+len(run)]
+	off = off[:len(out)]
+	k := 0 // each byte of the run is one byte of output
+	for ; k < len(out); k++ {
+		c := run[k]
 		if lc := plain[c]; lc != 0 {
-			out[n], space = lc, false
+			out[k], space = lc, false
 		} else if c == ' ' && !space {
-			out[n], space = ' ', true
+			out[k], space = ' ', true
 		} else {
 			break
 		}
-		off[n] = int32(j)
-		n++
+		off[k] = int32(i + k)
 	}
-	t.out, t.off = out[:n], off[:n]
-	return j, space
+	t.out, t.off = t.out[:n+k], t.off[:n+k]
+	return i + k, space
 }
 
 // blank appends a collapsed blank: a run of blanks becomes one byte, a
