@@ -1,6 +1,7 @@
 package injection
 
 import (
+	"bytes"
 	"encoding/base64"
 	"unicode/utf8"
 )
@@ -91,10 +92,15 @@ func (x *extractor) encodedRuns(s []byte, depth int, pos func(i, j int) (int, in
 			continue
 		}
 		j := i
-		hex := true
-		for ; j < len(s) && b64Char(s[j]) && s[j] != '='; j++ {
-			hex = hex && hexDigit(s[j])
+		all := uint8(b64Hex) // the classes every byte of the run has
+		for ; j < len(s); j++ {
+			cl := b64Class[s[j]]
+			if cl == 0 {
+				break
+			}
+			all &= cl
 		}
+		hex := all&b64Hex != 0
 		run := s[i:j]
 		for j < len(s) && s[j] == '=' { // padding ends a run
 			j++
@@ -120,6 +126,25 @@ func kindOf(hex bool) string {
 	}
 	return "base64"
 }
+
+// b64Class has b64Run for the bytes a base64 run is made of (b64Char
+// but '=', which ends a run) and b64Hex for the hex digits among them.
+var b64Class = func() (t [256]uint8) {
+	for c := range 256 {
+		if b64Char(byte(c)) && c != '=' {
+			t[c] = b64Run
+			if hexDigit(byte(c)) {
+				t[c] |= b64Hex
+			}
+		}
+	}
+	return t
+}()
+
+const (
+	b64Run = 1 << iota
+	b64Hex
+)
 
 func b64Char(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
@@ -197,9 +222,13 @@ func printable(b []byte) bool {
 func (x *extractor) urlRuns(s []byte, depth int, pos func(i, j int) (int, int)) {
 	var tmp [512]byte
 	for i := 0; i < len(s); {
-		if blank(s[i]) {
-			i++
-			continue
+		// only a run with a '%' can have escapes: go to the next one and
+		// back to the start of its run (i is at a run boundary)
+		p := bytes.IndexByte(s[i:], '%')
+		if p < 0 {
+			return
+		}
+		for i += p; i > 0 && !blank(s[i-1]); i-- {
 		}
 		j, esc, plus := i, 0, 0
 		for ; j < len(s) && !blank(s[j]); j++ {
@@ -287,16 +316,16 @@ func rot13Line(line []byte) bool {
 			i++
 			continue
 		}
-		j := i
-		k := 0
-		for ; j < len(line) && 'a' <= line[j]|0x20 && line[j]|0x20 <= 'z'; j++ {
-			if k < len(w) {
-				w[k] = line[j] | 0x20
-				k++
-			}
+		j := i + 1
+		for j < len(line) && asciiLetter[line[j]] {
+			j++
 		}
 		n++
 		if j-i <= len(w) {
+			k := copy(w[:], line[i:j])
+			for m := range k {
+				w[m] |= 0x20
+			}
 			switch {
 			case commonWord(w[:k]):
 				plain++
@@ -308,6 +337,14 @@ func rot13Line(line []byte) bool {
 	}
 	return n >= 3 && rot >= 2 && rot*4 >= n && rot > 2*plain
 }
+
+// asciiLetter reports the ASCII letters.
+var asciiLetter = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c|0x20 && c|0x20 <= 'z'
+	}
+	return t
+}()
 
 func commonWord(w []byte) bool {
 	switch string(w) {

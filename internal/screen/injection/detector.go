@@ -156,21 +156,10 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 // best returns the highest window probability of normalized text s and
 // that window.
 func (m *Model) best(sc *scratch, s []byte) (float64, int, int) {
-	sc.feats = features(sc.feats[:0], s, &sc.wc)
 	n := len(s)
-	sc.sum = slices.Grow(sc.sum[:0], n+1)[:n+1]
-	sc.cnt = slices.Grow(sc.cnt[:0], n+1)[:n+1]
-	clear(sc.sum)
-	clear(sc.cnt)
-	wts, scale := m.quantize()
-	for _, f := range sc.feats {
-		sc.sum[f.pos+1] += int32(wts[f.h&hashMask])
-		sc.cnt[f.pos+1]++
-	}
-	for i := 1; i <= n; i++ {
-		sc.sum[i] += sc.sum[i-1]
-		sc.cnt[i] += sc.cnt[i-1]
-	}
+	q, scale := m.quantize()
+	wts := (*weights)(q)
+	sc.prefixSums(s, wts)
 	bestZ, bs, be := math.Inf(-1), 0, n
 	score := func(a, b int, small bool) {
 		sum, k := sc.sum[b]-sc.sum[a], sc.cnt[b]-sc.cnt[a]
@@ -192,6 +181,27 @@ func (m *Model) best(sc *scratch, s []byte) (float64, int, int) {
 		return 0, 0, 0
 	}
 	return sigmoid(float64(m.Bias) + bestZ - maxCorrection*math.Sqrt(math.Log(float64(nw)))), bs, be
+}
+
+// prefixSums sets sc.sum[i] to the sum of the weights of the features of
+// s (as features lists them) that end before byte i, and sc.cnt[i] to
+// their number.
+func (sc *scratch) prefixSums(s []byte, wts *weights) {
+	n := len(s)
+	sc.sum = slices.Grow(sc.sum[:0], n+1)[:n+1]
+	sc.cnt = slices.Grow(sc.cnt[:0], n+1)[:n+1]
+	clear(sc.sum)
+	clear(sc.cnt)
+	addNgrams(sc.sum, sc.cnt, s, wts) // n-grams added in place, without a list
+	sc.feats = wordFeatures(sc.feats[:0], s, &sc.wc)
+	for _, f := range sc.feats {
+		sc.sum[f.pos+1] += int32(wts[f.h&hashMask])
+		sc.cnt[f.pos+1]++
+	}
+	for i := 1; i <= n; i++ {
+		sc.sum[i] += sc.sum[i-1]
+		sc.cnt[i] += sc.cnt[i-1]
+	}
 }
 
 // maxCorrection scales the correction for taking the best of nw windows:

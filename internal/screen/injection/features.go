@@ -74,12 +74,61 @@ func features(dst []feature, s []byte, wc *wordCounts) []feature {
 			}
 		}
 	}
-	if n > 0 && n < shortLen {
+	return wordFeatures(dst, s, wc)
+}
+
+// wordFeatures appends the features of s that are not character n-grams:
+// the length class of a short text, then words.
+func wordFeatures(dst []feature, s []byte, wc *wordCounts) []feature {
+	if n := len(s); n > 0 && n < shortLen {
 		// a short text's length class, so the model can learn a prior
 		// for texts with few features
 		dst = append(dst, feature{mix(uint32(min(n/8, 7)), 50), int32(n - 1)})
 	}
 	return words(dst, s, wc)
+}
+
+// weights is the int8 weight table scoring reads, as an array so that
+// an index masked with hashMask needs no bounds check.
+type weights = [1 << hashBits]int8
+
+// addNgrams adds the weights of the character n-grams of s (the ones
+// features lists) to sum[k+1] for the byte k each ends at, and counts
+// them in cnt[k+1], without making the list. sum and cnt have len(s)+1
+// elements.
+func addNgrams(sum, cnt []int32, s []byte, wts *weights) {
+	n := len(s)
+	sum, cnt = sum[:n+1], cnt[:n+1]
+	i := 0
+	for ; i+5 <= n; i++ {
+		c := s[i : i+5 : i+5]
+		h := (fnvOffset ^ uint32(c[0])) * fnvPrime
+		h = (h ^ uint32(c[1])) * fnvPrime
+		h = (h ^ uint32(c[2])) * fnvPrime
+		w3 := wts[mix(h, 2)]
+		h = (h ^ uint32(c[3])) * fnvPrime
+		w4 := wts[mix(h, 3)]
+		h = (h ^ uint32(c[4])) * fnvPrime
+		w5 := wts[mix(h, 4)]
+		o := sum[i+3 : i+6 : i+6]
+		o[0] += int32(w3)
+		o[1] += int32(w4)
+		o[2] += int32(w5)
+		k := cnt[i+3 : i+6 : i+6]
+		k[0]++
+		k[1]++
+		k[2]++
+	}
+	for ; i+3 <= n; i++ { // the last n-grams, cut short by the end
+		h := uint32(fnvOffset)
+		for k := i; k < n && k < i+5; k++ {
+			h = (h ^ uint32(s[k])) * fnvPrime
+			if k-i >= 2 {
+				sum[k+1] += int32(wts[mix(h, uint32(k-i))])
+				cnt[k+1]++
+			}
+		}
+	}
 }
 
 // shortLen is the length below which a text gets a length feature.
@@ -107,36 +156,39 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 		wc = new(wordCounts)
 	}
 	wc.count(s)
-	nsent, k := 0, 0
+	nsent := 0
 	var prev, first, second uint32
 	var cur sentence
 	sent, line, nth := true, true, 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if !wordByte(c) {
-			switch c {
+	at := 0 // the bytes before at are done
+	for k := 0; ; k++ {
+		// the bytes between words: sentence and line breaks
+		next := len(s)
+		if k < len(wc.hash) {
+			next = int(wc.spans[2*k])
+		}
+		for ; at < next; at++ {
+			switch c := s[at]; c {
 			case '\n', '|':
 				sent, line = true, true
 			case '.', '!', ':', ';', '?':
 				// "example.com" and "1,250.00" do not end a sentence
-				if i+1 < len(s) && wordByte(s[i+1]) {
+				if at+1 < len(s) && wordByte(s[at+1]) {
 					break
 				}
 				if c == '?' && first != 0 {
-					dst = append(dst, feature{mix(first, 11+salt), int32(i)})
+					dst = append(dst, feature{mix(first, 11+salt), int32(at)})
 					cur.question = true
 				}
 				sent = true
 			}
-			i++
-			continue
 		}
-		j := i
-		for j < len(s) && wordByte(s[j]) {
-			j++
+		if k == len(wc.hash) {
+			break
 		}
-		h := wordHash(s[i:j])
-		end := int32(j - 1)
+		h := wc.hash[k]
+		at = int(wc.spans[2*k+1])
+		end := int32(at - 1)
 		dst = append(dst, feature{mix(h, 7), end})
 		if prev != 0 {
 			dst = append(dst, feature{mix(prev*31+h, 8), end})
@@ -158,7 +210,6 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 			dst = structural(dst, mix(second, 10+salt), end)
 		}
 		cur.add(wc, k, end)
-		k++
 		if !cur.outRef && cur.refersToOutput(h) {
 			cur.outRef = true
 			dst = append(dst, feature{mix(1, 44+salt), end})
@@ -166,7 +217,6 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 		}
 		sent, line = false, false
 		prev = h
-		i = j
 	}
 	if nsent > 1 {
 		dst = cur.shift(dst, first, second)

@@ -13,12 +13,15 @@ import "slices"
 // document".
 
 // wordCounts counts the content words of one text in an open-addressing
-// table that is reused from call to call.
+// table that is reused from call to call. Counting finds every word of the
+// text, so it also keeps each word's span and hash for words.
 type wordCounts struct {
 	keys  []uint32 // 0 = empty
 	vals  []uint16
 	mask  uint32
 	words []uint32 // contentWord hash of each word of the text in order, 0 if none
+	hash  []uint32 // wordHash of each word
+	spans []int32  // start and end of each word, two entries a word
 }
 
 // count resets the table and counts the content words of s.
@@ -32,25 +35,72 @@ func (wc *wordCounts) count(s []byte) {
 	clear(wc.keys)
 	clear(wc.vals)
 	wc.mask = uint32(size - 1)
-	wc.words = wc.words[:0]
+	wc.words, wc.hash, wc.spans = wc.words[:0], wc.hash[:0], wc.spans[:0]
 	for i := 0; i < len(s); {
-		if !wordByte(s[i]) {
+		if !wordTable[s[i]] {
 			i++
 			continue
 		}
-		j := i
-		for j < len(s) && wordByte(s[j]) {
+		j := i + 1
+		for j < len(s) && wordTable[s[j]] {
 			j++
 		}
-		h, ok := contentWord(s[i:j])
+		full, h, ok := wordHashes(s[i:j])
 		if ok {
 			k := wc.slot(h)
 			wc.keys[k] = h
 			wc.vals[k] = min(wc.vals[k]+1, 1<<15)
 		}
 		wc.words = append(wc.words, h)
+		wc.hash = append(wc.hash, full)
+		wc.spans = append(wc.spans, int32(i), int32(j))
 		i = j
 	}
+}
+
+// wordTable[c] is wordByte(c).
+var wordTable = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = wordByte(byte(c))
+	}
+	return t
+}()
+
+// wordHashes returns wordHash(w) and what contentWord(w) returns, in one
+// pass over w: the hash of the stem is the hash of a prefix.
+func wordHashes(w []byte) (full, content uint32, ok bool) {
+	n := len(w)
+	h := uint32(fnvOffset)
+	for _, c := range w[:max(n-2, 0)] {
+		h = (h ^ uint32(c)) * fnvPrime
+	}
+	h2 := h // the first n-2 bytes
+	if n >= 2 {
+		h = (h ^ uint32(w[n-2])) * fnvPrime
+	}
+	h1 := h // the first n-1 bytes
+	if n >= 1 {
+		h = (h ^ uint32(w[n-1])) * fnvPrime
+	}
+	if n < 5 {
+		return h, 0, false
+	}
+	for _, c := range w {
+		if '0' <= c && c <= '9' {
+			return h, 0, false
+		}
+	}
+	st := h // stem, as stem cuts it
+	if w[n-1] == 's' {
+		st = h1
+		if w[n-2] == '\'' {
+			st = h2
+		}
+	}
+	if stopWords.has(st) {
+		return h, 0, false
+	}
+	return h, st | 1, true
 }
 
 // slot returns the slot of h: where it is, or the empty slot where it
@@ -79,7 +129,7 @@ func contentWord(w []byte) (uint32, bool) {
 		}
 	}
 	h := wordHash(stem(w))
-	if stopWords[h] {
+	if stopWords.has(h) {
 		return 0, false
 	}
 	return h | 1, true
@@ -107,8 +157,8 @@ func wordHash(w []byte) uint32 {
 
 // stopWords are frequent words of five letters or more that say nothing
 // about a sentence's topic, hashed as contentWord hashes them.
-var stopWords = func() map[uint32]bool {
-	m := map[uint32]bool{}
+var stopWords = func() *hashSet {
+	var ws []string
 	for _, w := range []string{
 		"about", "above", "after", "again", "against", "always", "another",
 		"anything", "around", "because", "before", "being", "below", "between",
@@ -121,10 +171,50 @@ var stopWords = func() map[uint32]bool {
 		"within", "without", "would", "you'll", "you're", "yourself",
 		"they're", "we're", "don't", "can't", "won't", "isn't", "doesn't",
 	} {
-		m[wordHash(stem([]byte(w)))] = true
+		ws = append(ws, string(stem([]byte(w))))
 	}
-	return m
+	return newHashSet(ws...)
 }()
+
+// hashSet is a set of word hashes, an open-addressing table with at most
+// a quarter of its slots used: a lookup is a load or two, no map hashing.
+type hashSet struct {
+	slots []uint32 // 0 = empty
+	mask  uint32
+}
+
+// newHashSet returns the set of the wordHash of each of ws.
+func newHashSet(ws ...string) *hashSet {
+	size := 16
+	for size < 4*len(ws) {
+		size <<= 1
+	}
+	hs := &hashSet{slots: make([]uint32, size), mask: uint32(size - 1)}
+	for _, w := range ws {
+		h := hash(w)
+		if h == 0 {
+			panic("hashSet: a word hashes to 0")
+		}
+		k := hs.home(h)
+		for hs.slots[k] != 0 && hs.slots[k] != h {
+			k = (k + 1) & hs.mask
+		}
+		hs.slots[k] = h
+	}
+	return hs
+}
+
+func (hs *hashSet) home(h uint32) uint32 { return (h ^ h>>16) & hs.mask }
+
+// has reports whether h is in the set.
+func (hs *hashSet) has(h uint32) bool {
+	for k := hs.home(h); hs.slots[k] != 0; k = (k + 1) & hs.mask {
+		if hs.slots[k] == h {
+			return true
+		}
+	}
+	return false
+}
 
 // sentence accumulates the content words of one sentence.
 type sentence struct {
@@ -138,32 +228,22 @@ type sentence struct {
 
 // Word hashes for refersToOutput.
 var (
-	hashesYour   = [...]uint32{hash("your"), hash("deine"), hash("deiner"), hash("ihre"), hash("ihrer"), hash("votre"), hash("tu")}
-	hashesOutput = hashSet("answer", "answers", "response", "responses", "reply", "replies", "output",
+	hashesYour   = newHashSet("your", "deine", "deiner", "ihre", "ihrer", "votre", "tu")
+	hashesOutput = newHashSet("answer", "answers", "response", "responses", "reply", "replies", "output",
 		"summary", "antwort", "antworten", "ausgabe", "zusammenfassung", "reponse", "respuesta")
 )
 
 func hash(w string) uint32 { return wordHash([]byte(w)) }
 
-func hashSet(ws ...string) map[uint32]bool {
-	m := make(map[uint32]bool, len(ws))
-	for _, w := range ws {
-		m[wordHash([]byte(w))] = true
-	}
-	return m
-}
-
 // refersToOutput records word h (words must call it for every word after
 // add) and reports whether it is an output noun at most two words after
 // "your": "your answer", "your final reply", "ihre antwort".
 func (st *sentence) refersToOutput(h uint32) bool {
-	for _, y := range hashesYour {
-		if h == y {
-			st.yourAt = st.words
-			return false
-		}
+	if hashesYour.has(h) {
+		st.yourAt = st.words
+		return false
 	}
-	return st.yourAt > 0 && st.words-st.yourAt <= 2 && hashesOutput[h]
+	return st.yourAt > 0 && st.words-st.yourAt <= 2 && hashesOutput.has(h)
 }
 
 // add records the next word of the sentence, the k-th of the text (as

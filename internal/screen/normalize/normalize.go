@@ -17,6 +17,7 @@
 package normalize
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -71,6 +72,10 @@ func (t *Text) Reset(src []byte) {
 	for i := 0; i < len(src); {
 		c := src[i]
 		if c < utf8.RuneSelf {
+			if plain[c] != 0 || c == ' ' && !space {
+				i, space = t.plainRun(src, i, space)
+				continue
+			}
 			i++
 			space = t.ascii(c, int32(i-1), space)
 			continue
@@ -99,6 +104,39 @@ func (t *Text) ascii(c byte, at int32, space bool) bool {
 	t.out = append(t.out, c)
 	t.off = append(t.off, at)
 	return false
+}
+
+// plain maps the printable ASCII bytes other than the space to their
+// lower case, and every other byte to 0.
+var plain = func() (p [256]byte) {
+	for c := '!'; c <= '~'; c++ {
+		p[c] = byte(unicode.ToLower(c))
+	}
+	return p
+}()
+
+// plainRun appends the run of printable ASCII bytes and single spaces
+// that starts at src[i], as ascii would one by one, and returns the
+// index after it and whether the output now ends in a blank.
+func (t *Text) plainRun(src []byte, i int, space bool) (int, bool) {
+	n, run := len(t.out), src[i:]
+	t.out, t.off = slices.Grow(t.out, len(run)), slices.Grow(t.off, len(run))
+	out, off := t.out[n:n+len(run)], t.off[n:n+len(run)]
+	off = off[:len(out)]
+	k := 0 // each byte of the run is one byte of output
+	for ; k < len(out); k++ {
+		c := run[k]
+		if lc := plain[c]; lc != 0 {
+			out[k], space = lc, false
+		} else if c == ' ' && !space {
+			out[k], space = ' ', true
+		} else {
+			break
+		}
+		off[k] = int32(i + k)
+	}
+	t.out, t.off = t.out[:n+k], t.off[:n+k]
+	return i + k, space
 }
 
 // blank appends a collapsed blank: a run of blanks becomes one byte, a

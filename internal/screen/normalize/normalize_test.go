@@ -91,6 +91,7 @@ func FuzzNormalize(f *testing.F) {
 				t.Fatalf("span(%d) = [%d,%d) outside %d bytes", i, s, e, len(in))
 			}
 		}
+		sameAsReference(t, in)
 		var again Text
 		again.Reset(in)
 		if string(again.Bytes()) != string(out) {

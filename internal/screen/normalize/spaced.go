@@ -6,25 +6,60 @@ package normalize
 // ("i g n o r e   a l l") a space is kept, so words stay apart.
 func (t *Text) joinSpaced() {
 	out, off := t.out, t.off
-	n := len(out)
-	t.out2, t.off2 = t.out2[:0], t.off2[:0]
-	changed := false
-	for i := 0; i < n; {
-		if end, count := spacedRun(out, i); count >= minSpaced {
-			t.emitRun(i, end)
-			i = end + 1
-			changed = true
+	i := nextRun(out, 0)
+	if i == len(out) {
+		return // the common case: nothing to join, nothing to copy
+	}
+	t.out2 = append(t.out2[:0], out[:i]...)
+	t.off2 = append(t.off2[:0], off[:i]...)
+	for i < len(out) {
+		end, _ := spacedRun(out, i)
+		t.emitRun(i, end)
+		i = end + 1
+		j := nextRun(out, i)
+		t.out2 = append(t.out2, out[i:j]...)
+		t.off2 = append(t.off2, off[i:j]...)
+		i = j
+	}
+	t.out, t.out2 = t.out2, t.out
+	t.off, t.off2 = t.off2, t.off
+}
+
+// nextRun returns the start of the first spaced run of minSpaced letters
+// or more at or after i, or len(out). Such a run starts with a letter
+// standing alone, so other bytes are passed over with one table lookup.
+func nextRun(out []byte, i int) int {
+	for ; i < len(out); i++ {
+		if class[out[i]]&classLetter == 0 {
 			continue
 		}
-		t.out2 = append(t.out2, out[i])
-		t.off2 = append(t.off2, off[i])
-		i++
+		if i+1 < len(out) && class[out[i+1]]&classWord != 0 || i > 0 && class[out[i-1]]&classWord != 0 {
+			continue
+		}
+		if _, count := spacedRun(out, i); count >= minSpaced {
+			return i
+		}
 	}
-	if changed {
-		t.out, t.out2 = t.out2, t.out
-		t.off, t.off2 = t.off2, t.off
-	}
+	return len(out)
 }
+
+// class holds classLetter and classWord for each byte (letter, wordByte).
+var class = func() (c [256]uint8) {
+	for b := range 256 {
+		if letter(byte(b)) {
+			c[b] |= classLetter
+		}
+		if wordByte(byte(b)) {
+			c[b] |= classWord
+		}
+	}
+	return c
+}()
+
+const (
+	classLetter = 1 << iota
+	classWord
+)
 
 const minSpaced = 4
 
