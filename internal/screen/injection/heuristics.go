@@ -1,6 +1,9 @@
 package injection
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // Heuristics find instruction-like text addressed to the reader. They run
 // on normalized text as sequences of word classes with bounded gaps, so
@@ -230,11 +233,14 @@ func matches(t token, st step) bool {
 }
 
 func fakeTurnHits(dst []hit, s []byte) []hit {
-	if bytes.IndexAny(s, "<[#|") >= 0 || bytes.Contains(s, []byte("end of")) || bytes.Contains(s, []byte("override")) {
-		for _, f := range fakeTurns {
-			if i := bytes.Index(s, []byte(f.marker)); i >= 0 {
-				dst = append(dst, hit{CatFakeTurn, f.weight, i, i + len(f.marker), false, true})
-			}
+	var gate markerGate
+	gate.init(s)
+	for _, f := range fakeTurns {
+		if !gate.allows(f.marker) {
+			continue // the text lacks what the marker starts with
+		}
+		if i := bytes.Index(s, []byte(f.marker)); i >= 0 {
+			dst = append(dst, hit{CatFakeTurn, f.weight, i, i + len(f.marker), false, true})
 		}
 	}
 	for i := 0; i < len(s); {
@@ -242,13 +248,53 @@ func fakeTurnHits(dst []hit, s []byte) []hit {
 		if k := bytes.IndexByte(line, '\n'); k >= 0 {
 			line = line[:k]
 		}
-		for _, r := range roleLines {
-			if bytes.HasPrefix(line, []byte(r.label)) {
-				dst = append(dst, hit{CatFakeTurn, r.weight, i, i + len(r.label), false, false})
-				break
+		if len(line) > 0 && roleStart[line[0]] {
+			for _, r := range roleLines {
+				if bytes.HasPrefix(line, []byte(r.label)) {
+					dst = append(dst, hit{CatFakeTurn, r.weight, i, i + len(r.label), false, false})
+					break
+				}
 			}
 		}
 		i += len(line) + 1
 	}
 	return dst
+}
+
+// roleStart marks the first bytes of roleLines' labels.
+var roleStart = func() (t [256]bool) {
+	for _, r := range roleLines {
+		t[r.label[0]] = true
+	}
+	return t
+}()
+
+// markerGate says which fakeTurns markers can occur in a text, from a few
+// cheap searches, so that most texts skip most of the marker searches: a
+// marker starting with '<', '[' or '#' needs that byte ("###" for '#'),
+// one starting with a letter needs its word "override" or "end of".
+type markerGate struct{ lt, bracket, hashes, override, endOf bool }
+
+func (g *markerGate) init(s []byte) {
+	g.lt = bytes.IndexByte(s, '<') >= 0
+	g.bracket = bytes.IndexByte(s, '[') >= 0
+	g.hashes = bytes.Contains(s, []byte("###"))
+	g.override = bytes.Contains(s, []byte("override"))
+	g.endOf = bytes.Contains(s, []byte("end of"))
+}
+
+func (g *markerGate) allows(marker string) bool {
+	switch {
+	case marker[0] == '<':
+		return g.lt
+	case marker[0] == '[':
+		return g.bracket
+	case marker[0] == '#':
+		return g.hashes
+	case strings.Contains(marker, "override"):
+		return g.override
+	case strings.HasPrefix(marker, "end of"):
+		return g.endOf
+	}
+	return true
 }
