@@ -213,13 +213,14 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	}
 	// generated tasks and requests (synth.go), from their own generator
 	srng := rand.New(rand.NewPCG(seed, seed^0x5e7a))
-	kinds := kindsExcept(heldOut)
+	kinds, requests := kindsExcept(heldOut), requestsExcept(heldOut)
 	for _, em := range emTrain {
 		for range synthPerEmail {
 			a := taskInjection(srng, kinds)
 			inserted(&ds.Train, "synth", 1, insertVaried(srng, em, a), a)
-			a = foreignRequest(srng)
-			inserted(&ds.Train, "synth", 1, insertVaried(srng, em, a), a)
+			if a = foreignRequest(srng, requests); a != "" {
+				inserted(&ds.Train, "synth", 1, insertVaried(srng, em, a), a)
+			}
 			if h := relatedRequest(srng, em); h != "" {
 				inserted(&ds.Train, "synth", 0, insertVaried(srng, em, h), h)
 			}
