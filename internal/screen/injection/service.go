@@ -9,7 +9,8 @@ import (
 // serviceMail returns a generated automated notification of the kind
 // most real mail is — a card charge, a payment received or sent, a
 // refund, an order confirmation, a shipping update, a sign-in alert, a
-// subscription receipt, an invoice or a statement — from templates
+// subscription receipt, an invoice, a statement, product news and
+// offers — from templates
 // filled by rng (brands, amounts, numbers and dates are made up; nothing
 // is copied from any data set). Sometimes it has a header line
 // (SUBJECT/EMAIL_FROM/RECEIVED DATE/CONTENT, as exported mail has),
@@ -141,6 +142,26 @@ var serviceKinds = []func(rng *rand.Rand, brand string) (string, []string){
 			pick(rng, "Pay online or set up autopay to avoid late fees.", "The PDF is attached to this email.", "No action is needed if you pay by direct debit."),
 		}
 	},
+	func(rng *rand.Rand, brand string) (string, []string) { // product news, offers
+		var body []string
+		body = append(body, pick(rng, "Here's what's new in "+brand+" this month.", "Thanks for trying "+brand+"!",
+			"Following up on our call, here is the information I promised.", "We've been busy shipping new features."))
+		for range 2 + rng.IntN(4) {
+			thing := pick(rng, productThings...)
+			body = append(body, pick(rng,
+				"Create a "+thing+" in minutes with the new editor.",
+				"Set up your first "+thing+" — here's a two-minute video.",
+				"Try the redesigned "+thing+" view and tell us what you think.",
+				"Invite your team to share the "+thing+" and save 20% on your first year.",
+				"Export any "+thing+" to PDF or CSV with one click.",
+				"Book a demo to see how teams automate their "+thing+".",
+				"Read how "+merchant(rng)+" cut the time spent on each "+thing+" in half.",
+				"Join our live webinar on "+mailDay(rng)+" to learn about "+thing+" templates.",
+				"Upgrade to Pro to unlock unlimited "+thing+"s.",
+				"Attached is a one-pager on the "+thing+" feature."))
+		}
+		return pick(rng, "What's new in "+brand, "Your "+brand+" trial", brand+" product update", "An offer for your team"), body
+	},
 	func(rng *rand.Rand, brand string) (string, []string) { // statement
 		return "Your statement is available", []string{
 			"Your " + pick(rng, "monthly", "quarterly") + " statement for the account ending " + digits(rng, 4) + " is now available.",
@@ -149,6 +170,9 @@ var serviceKinds = []func(rng *rand.Rand, brand string) (string, []string){
 		}
 	},
 }
+
+var productThings = []string{"contract", "invoice", "report", "workflow", "dashboard", "survey", "budget",
+	"timesheet", "proposal", "onboarding checklist", "payroll run", "booking page", "newsletter", "project plan"}
 
 var serviceItems = []string{"wireless headphones", "desk lamp", "running shoes", "coffee grinder",
 	"phone case", "yoga mat", "backpack", "printer ink", "water bottle", "book set", "keyboard", "plant pot"}
