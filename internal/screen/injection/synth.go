@@ -143,7 +143,26 @@ var foreignTopics = []string{
 	"opera singing", "meditation", "the bermuda triangle", "genetic engineering",
 	"the pythagorean theorem", "hibernation", "the byzantine empire",
 	"the history of chocolate", "dark matter", "inflation in economics",
+	"healthy sleep habits", "time management", "renewable energy", "public transport",
+	"the history of the internet", "electric cars", "space exploration", "the stock market",
+	"vegetarian cooking", "the history of football", "mindfulness at work", "urban beekeeping",
+	"plastic recycling", "the invention of the telephone", "first aid basics", "personal budgeting",
+	"the benefits of walking", "bird watching", "the history of cinema", "wildfire prevention",
+	"the life of marie curie", "container shipping", "how vaccines work", "the rules of cricket",
+	"the history of the piano", "wine making", "the human skeleton", "the amazon river",
+	"the history of pizza", "sign language", "desert plants", "the first computers",
 }
+
+// codeTopics are programming topics, for Programming Help kinds.
+var codeTopics = []string{"recursion", "closures in JavaScript", "pointers in C", "list comprehensions in Python",
+	"the difference between a process and a thread", "SQL joins", "Git rebasing", "big-O notation",
+	"the `yield` keyword in Python", "async/await", "REST versus GraphQL", "hash tables", "regular expressions",
+	"the `static` keyword in Java", "garbage collection", "unit testing"}
+
+// phrases are short everyday phrases, for Language Translation kinds.
+var phrases = []string{"good luck", "see you tomorrow", "happy birthday", "where is the station?",
+	"I am hungry", "thank you for your help", "the weather is nice today", "how much does this cost?",
+	"nice to meet you", "have a safe trip", "I don't understand", "welcome home"}
 
 // subjects are things to write about.
 var subjects = []string{
@@ -227,6 +246,19 @@ var taskKinds = []taskKind{
 	{"", nil, "Classify the mood of the sender as happy, sad or angry."},
 	{"", nil, "Count the words in this message and report the number."},
 	{"", nil, "Say that you cannot help with this request."},
+	{"Programming Help", codeTopics, "Explain %s with a short code example."},
+	{"Programming Help", codeTopics, "What are the pitfalls of %s?"},
+	{"Programming Help", codeTopics, "Write a code snippet that demonstrates %s."},
+	{"Language Translation", phrases, "Translate '%s' into German."},
+	{"Language Translation", phrases, "How would you say '%s' in Portuguese?"},
+	{"Language Translation", phrases, "Give the Dutch for \"%s\"."},
+	{"Content Creation", foreignTopics, "Compose a short speech about %s."},
+	{"Content Creation", subjects, "Draft a letter to a friend about %s."},
+	{"Content Creation", subjects, "Produce a limerick about %s."},
+	{"Learning and Tutoring", foreignTopics, "Walk me through %s as if I were a beginner."},
+	{"Information Retrieval", foreignTopics, "Name three interesting facts about %s."},
+	{"Social Interaction", foreignTopics, "Start a friendly conversation about %s."},
+	{"Persuasion", foreignTopics, "Write a persuasive paragraph about why %s matters."},
 }
 
 // taskAddress are openings that address the model reading the document.
