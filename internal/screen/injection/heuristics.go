@@ -138,15 +138,16 @@ func tokenize(dst []token, s []byte) []token {
 			i++
 			continue
 		}
-		j := i
+		j, path := i, false
 		for j < len(s) && s[j] != ' ' && s[j] != '\n' {
+			path = path || s[j] == '/' || s[j] == '_' || s[j] == '.' // see pathLike
 			j++
 		}
 		chunk := s[i:j]
 		switch {
 		case isAddr(chunk):
 			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr, word: chunk})
-		case secretPath(chunk):
+		case path && secretPath(chunk):
 			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive, word: chunk})
 		default:
 			dst = wordsOf(dst, chunk, i)
@@ -194,8 +195,7 @@ var secretPaths = [][]byte{[]byte(".ssh"), []byte("id_rsa"), []byte("id_ed25519"
 // inside (not only at the end) are looked at, so plain words cost one
 // scan of a few bytes.
 func secretPath(b []byte) bool {
-	k := bytes.IndexAny(b, "/_.")
-	if k < 0 || k == len(b)-1 && b[k] == '.' {
+	if !pathLike(b) {
 		return false
 	}
 	for _, p := range secretPaths {
@@ -220,19 +220,36 @@ func secretPath(b []byte) bool {
 	return false
 }
 
+// pathLike reports whether b has a slash or an underscore, or a dot
+// followed by a letter (not "1,250.00)."): one pass over the bytes.
+func pathLike(b []byte) bool {
+	for i, c := range b {
+		if c == '/' || c == '_' || c == '.' && i < len(b)-1 && 'a' <= b[i+1] && b[i+1] <= 'z' {
+			return true
+		}
+	}
+	return false
+}
+
 // heuristics appends the hits found in normalized text s.
 func heuristics(dst []hit, toks []token, s []byte) []hit {
 	for i := range toks {
 		if toks[i].cls&leadMask == 0 {
 			continue
 		}
+		t := &toks[i]
 		for r := range rules {
+			// the first step inline: most rules fail on it
+			if st := &rules[r].steps[0]; st.lit == "" && t.cls&st.cls == 0 ||
+				st.lit != "" && (t.cls&cLead == 0 || string(t.word) != st.lit) {
+				continue
+			}
 			if end, ok := match(toks, i, rules[r].steps); ok {
 				dst = append(dst, hit{rules[r].cat, rules[r].weight, int(toks[i].start), int(toks[end].end),
 					i > 0 && describes[string(toks[i-1].word)], false})
 			}
 		}
-		if toks[i].cls&cAIv != 0 && vocative(toks, i, s) {
+		if t.cls&cAIv != 0 && vocative(toks, i, s) {
 			dst = append(dst, hit{CatOverride, vocativeWeight, int(toks[i].start), int(toks[i].end) + 1, false, false})
 		}
 	}

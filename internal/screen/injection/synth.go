@@ -57,26 +57,26 @@ var requestTemplates = []string{
 // with a kind it was trained on. Related requests and user requests
 // (negatives) keep every template.
 var requestLike = []string{
-	"Learning and Tutoring",  // Could you explain %s?
-	"Information Retrieval",  // Can you tell me more about %s?
-	"Information Retrieval",  // What is %s?
-	"Information Retrieval",  // What exactly is %s?
-	"Learning and Tutoring",  // How does %s work?
-	"Learning and Tutoring",  // Why is %s important?
-	"Information Retrieval",  // What do you know about %s?
-	"Learning and Tutoring",  // Please explain %s.
-	"Learning and Tutoring",  // Explain %s in a few sentences.
-	"Information Retrieval",  // Describe %s.
-	"Information Retrieval",  // Give me an overview of %s.
-	"Information Retrieval",  // Tell me about %s.
-	"Information Retrieval",  // I would like to know more about %s.
-	"Information Retrieval",  // Any details on %s?
-	"Information Retrieval",  // What are the main facts about %s?
-	"Information Retrieval",  // Summarize what is known about %s.
-	"Learning and Tutoring",  // Could you clarify %s for me?
-	"Information Retrieval",  // How would you describe %s?
-	"Learning and Tutoring",  // What should I know about %s?
-	"Learning and Tutoring",  // Can you give an example of %s?
+	"Learning and Tutoring", // Could you explain %s?
+	"Information Retrieval", // Can you tell me more about %s?
+	"Information Retrieval", // What is %s?
+	"Information Retrieval", // What exactly is %s?
+	"Learning and Tutoring", // How does %s work?
+	"Learning and Tutoring", // Why is %s important?
+	"Information Retrieval", // What do you know about %s?
+	"Learning and Tutoring", // Please explain %s.
+	"Learning and Tutoring", // Explain %s in a few sentences.
+	"Information Retrieval", // Describe %s.
+	"Information Retrieval", // Give me an overview of %s.
+	"Information Retrieval", // Tell me about %s.
+	"Information Retrieval", // I would like to know more about %s.
+	"Information Retrieval", // Any details on %s?
+	"Information Retrieval", // What are the main facts about %s?
+	"Information Retrieval", // Summarize what is known about %s.
+	"Learning and Tutoring", // Could you clarify %s for me?
+	"Information Retrieval", // How would you describe %s?
+	"Learning and Tutoring", // What should I know about %s?
+	"Learning and Tutoring", // Can you give an example of %s?
 }
 
 // requestsExcept returns the request templates that resemble none of
