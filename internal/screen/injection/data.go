@@ -213,13 +213,14 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	}
 	// generated tasks and requests (synth.go), from their own generator
 	srng := rand.New(rand.NewPCG(seed, seed^0x5e7a))
-	kinds := kindsExcept(heldOut)
+	kinds, requests := kindsExcept(heldOut), requestsExcept(heldOut)
 	for _, em := range emTrain {
 		for range synthPerEmail {
 			a := taskInjection(srng, kinds)
 			inserted(&ds.Train, "synth", 1, insertVaried(srng, em, a), a)
-			a = foreignRequest(srng)
-			inserted(&ds.Train, "synth", 1, insertVaried(srng, em, a), a)
+			if a = foreignRequest(srng, requests); a != "" {
+				inserted(&ds.Train, "synth", 1, insertVaried(srng, em, a), a)
+			}
 			if h := relatedRequest(srng, em); h != "" {
 				inserted(&ds.Train, "synth", 0, insertVaried(srng, em, h), h)
 			}
@@ -239,6 +240,24 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 		add(&ds.Train, "synth-mail", 0, em)
 		a := taskInjection(srng, kinds)
 		inserted(&ds.Train, "synth-mail", 1, insertVaried(srng, em, a), a)
+	}
+	// automated service mail (notifications, receipts, shipping, alerts),
+	// alone and as a carrier of generated tasks; and the benign
+	// trigger-word sentences inside training e-mails, not only alone.
+	// From a generator of their own, so the examples above do not move.
+	vrng := rand.New(rand.NewPCG(seed, seed^0x5e41))
+	for range serviceMails {
+		em := serviceMail(vrng)
+		add(&ds.Train, "synth-service", 0, em)
+		a := taskInjection(vrng, kinds)
+		inserted(&ds.Train, "synth-service", 1, insertVaried(vrng, em, a), a)
+	}
+	triggers := lines(ownBenignTriggers)
+	for _, em := range emTrain {
+		for range triggersPerEmail {
+			h := triggers[vrng.IntN(len(triggers))]
+			inserted(&ds.Train, "own-mail", 0, insertVaried(vrng, em, h), h)
+		}
 	}
 	for range 150 { // encoded noise in ordinary mail is not an attack
 		em := emTrain[rng.IntN(len(emTrain))]
@@ -285,16 +304,26 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 // examples gets, so that the many generated BIPIA positives do not drown
 // the few negatives.
 var groupWeight = map[string][2]float64{ // [negative, positive]
-	"deepset":     {1, 1},
-	"own":         {5, 0.6},
-	"bipia-email": {1.5, 0},
-	"bipia":       {0, 1.2},
-	"own-mail":    {1.5, 1},
-	"machine":     {0.3, 0.1},
-	"synth":       {1.5, 1},
-	"synth-user":  {0.25, 0},
-	"synth-mail":  {1, 0.5},
+	"deepset":       {1, 1},
+	"own":           {5, 0.6},
+	"bipia-email":   {1.5, 0},
+	"bipia":         {0, 1.2},
+	"own-mail":      {1.5, 1},
+	"machine":       {0.3, 0.1},
+	"synth":         {1.5, 1},
+	"synth-user":    {0.25, 0},
+	"synth-mail":    {1, 0.5},
+	"synth-service": {1, 0.5},
 }
+
+// serviceMails is how many generated service e-mails (serviceMail)
+// training gets, as negatives and again with a generated task inserted
+// as positives.
+const serviceMails = 300
+
+// triggersPerEmail is how many benign trigger-word sentences
+// (benign_triggers.txt) are inserted into each training e-mail.
+const triggersPerEmail = 6
 
 // synthPerEmail is how many generated tasks, foreign and related
 // requests go into each training e-mail.
@@ -391,9 +420,14 @@ var glue = [][2]string{
 }
 
 // insertVaried puts part into email at a random position (start, end,
-// a sentence boundary or a random word boundary) with random glue.
+// a sentence boundary or a random word boundary) with random glue, half
+// of the time with bare spaces (no line break, no punctuation), so the
+// model cannot rely on an inserted sentence standing on its own line.
 func insertVaried(rng *rand.Rand, email, part string) string {
 	g := glue[rng.IntN(len(glue))]
+	if rng.IntN(2) == 0 {
+		g = [2]string{" ", " "} // half spliced in bare, so line structure is no signal
+	}
 	switch rng.IntN(4) {
 	case 0:
 		return strings.TrimLeft(g[0], " .-") + part + g[1] + email

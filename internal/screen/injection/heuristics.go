@@ -75,6 +75,10 @@ var rules = []rule{
 	{"if-you-are-ai", CatOverride, 0.7, []step{w("if", 0), c(cYou, 1), c(cAre, 1), c(cAI, 3)}},
 	{"dear-ai", CatOverride, 0.6, []step{w("dear", 0), c(cAI, 2)}},
 	{"note-to-ai", CatOverride, 0.6, []step{w("to", 0), w("the", 1), c(cAI, 2), w("reading", 2)}},
+	{"hello-ai", CatOverride, 0.6, []step{c(cGreet, 0), c(cAIv, 1)}},
+	{"ai-reading-this", CatOverride, 0.65, []step{c(cAIv, 0), c(cReading, 0), c(cThis, 1)}},
+	{"system-reading-this", CatOverride, 0.6, []step{w("system", 0), c(cReading, 0), c(cThis, 1)}},
+	{"message-for-ai", CatOverride, 0.65, []step{c(cMsg, 0), c(cForTo, 1), c(cAIv, 2)}},
 	{"reveal-prompt", CatExfil, 0.8, []step{c(cReveal, 0), c(cOwn, 4), c(cSecret, 3)}},
 	{"reveal-system-prompt", CatExfil, 0.5, []step{c(cReveal, 0), w("system", 4), w("prompt", 0)}},
 	{"send-secret-to-addr", CatExfil, 0.8, []step{c(cSend, 0), c(cSensitive, 6), addr(8)}},
@@ -88,6 +92,9 @@ var rules = []rule{
 	{"developer-mode", CatJailbreak, 0.75, []step{w("developer", 0), w("mode", 1)}},
 	{"do-anything-now", CatJailbreak, 0.85, []step{w("do", 0), w("anything", 1), w("now", 1)}},
 	{"run-tool", CatTool, 0.4, []step{c(cExec, 0), c(cTool, 3)}},
+	{"run-and-send-output", CatTool, 0.65, []step{c(cExec, 0), c(cSend, 8), c(cOutput, 3)}},
+	{"run-and-send-output-to-addr", CatTool, 0.75, []step{c(cExec, 0), c(cSend, 8), c(cOutput, 3), addr(4)}},
+	{"secret-file", CatExfil, 0.7, []step{c(cPathVerb, 0), c(cPath, 6)}},
 	{"tool-to-addr", CatTool, 0.45, []step{c(cTool, 0), addr(4)}},
 }
 
@@ -134,14 +141,18 @@ func tokenize(dst []token, s []byte) []token {
 			i++
 			continue
 		}
-		j := i
+		j, path := i, false
 		for j < len(s) && s[j] != ' ' && s[j] != '\n' {
+			path = path || s[j] == '/' || s[j] == '_' || s[j] == '.' // see pathLike
 			j++
 		}
 		chunk := s[i:j]
-		if isAddr(chunk) {
+		switch {
+		case isAddr(chunk):
 			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr, word: chunk})
-		} else {
+		case path && secretPath(chunk):
+			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive, word: chunk})
+		default:
 			dst = wordsOf(dst, chunk, i)
 		}
 		i = j
@@ -175,20 +186,112 @@ func isAddr(b []byte) bool {
 		bytes.HasPrefix(b, []byte("www.")) || bytes.HasPrefix(b, []byte("ftp://"))
 }
 
+// secretPaths are parts of the names of files that hold credentials.
+var secretPaths = [][]byte{[]byte(".ssh"), []byte("id_rsa"), []byte("id_ed25519"), []byte("id_ecdsa"),
+	[]byte("/etc/passwd"), []byte("/etc/shadow"), []byte(".aws/"), []byte(".netrc"), []byte(".pgpass"),
+	[]byte(".git-credentials"), []byte("credentials.json"), []byte("authorized_keys"), []byte(".kube/config"),
+	[]byte("wallet.dat"), []byte(".npmrc"), []byte(".docker/config")}
+
+// secretPath reports whether a chunk (a run of non-blank bytes) names a
+// file that holds credentials: ~/.ssh/id_rsa, /etc/passwd, .env,
+// ~/.aws/credentials. Only chunks with a slash, an underscore or a dot
+// inside (not only at the end) are looked at, so plain words cost one
+// scan of a few bytes.
+func secretPath(b []byte) bool {
+	if !pathLike(b) {
+		return false
+	}
+	for _, p := range secretPaths {
+		if bytes.Contains(b, p) {
+			return true
+		}
+	}
+	// .env, .env.local, ~/.env — not .env.example (a template) or
+	// words like "xyz.environment"
+	for i := bytes.Index(b, []byte(".env")); i >= 0; {
+		j := i + len(".env")
+		if (i == 0 || !wordByte(b[i-1])) && (j == len(b) || !wordByte(b[j]) && !bytes.HasPrefix(b[j:], []byte(".example")) &&
+			!bytes.HasPrefix(b[j:], []byte(".sample")) && !bytes.HasPrefix(b[j:], []byte(".template"))) {
+			return true
+		}
+		n := bytes.Index(b[j:], []byte(".env"))
+		if n < 0 {
+			break
+		}
+		i = j + n
+	}
+	return false
+}
+
+// pathLike reports whether b has a slash or an underscore, or a dot
+// followed by a letter (not "1,250.00)."): one pass over the bytes.
+func pathLike(b []byte) bool {
+	for i, c := range b {
+		if c == '/' || c == '_' || c == '.' && i < len(b)-1 && 'a' <= b[i+1] && b[i+1] <= 'z' {
+			return true
+		}
+	}
+	return false
+}
+
 // heuristics appends the hits found in normalized text s.
 func heuristics(dst []hit, toks []token, s []byte) []hit {
 	for i := range toks {
 		if toks[i].cls&leadMask == 0 {
 			continue
 		}
+		t := &toks[i]
 		for r := range rules {
+			// the first step inline: most rules fail on it
+			if st := &rules[r].steps[0]; st.lit == "" && t.cls&st.cls == 0 ||
+				st.lit != "" && (t.cls&cLead == 0 || string(t.word) != st.lit) {
+				continue
+			}
 			if end, ok := match(toks, i, rules[r].steps); ok {
 				dst = append(dst, hit{rules[r].cat, rules[r].weight, int(toks[i].start), int(toks[end].end),
 					i > 0 && describes[string(toks[i-1].word)], false})
 			}
 		}
+		if t.cls&cAIv != 0 && vocative(toks, i, s) {
+			dst = append(dst, hit{CatOverride, vocativeWeight, int(toks[i].start), int(toks[i].end) + 1, false, false})
+		}
 	}
 	return fakeTurnHits(dst, s)
+}
+
+// vocativeWeight is the weight of a sentence that opens by addressing
+// an AI ("AI assistant, …", "Assistant, …"): model-supported, since a
+// person can be addressed so too.
+const vocativeWeight = 0.65
+
+// vocative reports whether token i, an AI word, is followed by a comma
+// and opens a sentence, alone or after another AI word ("ai
+// assistant,"): the text is addressed to a model. A lone "model" is
+// left out ("Model, colour and size are …"), and so is a colon
+// ("Assistant: Maria Lopez" names a person; role labels at line start
+// are fake turns, see roleLines).
+func vocative(toks []token, i int, s []byte) bool {
+	t := toks[i]
+	if int(t.end) >= len(s) {
+		return false
+	}
+	if s[t.end] != ',' || string(t.word) == "model" {
+		return false
+	}
+	j := i
+	if j > 0 && toks[j-1].cls&cAIv != 0 && int(toks[j-1].end)+1 == int(t.start) {
+		j--
+	}
+	if j == 0 {
+		return true
+	}
+	for k := int(toks[j].start) - 1; k >= int(toks[j-1].end); k-- {
+		switch s[k] {
+		case '.', '!', '?', '\n', '(', '[', ':', ';', '"', '>', '-':
+			return true
+		}
+	}
+	return false
 }
 
 // describes are words after which a matched phrase is described rather

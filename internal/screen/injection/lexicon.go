@@ -23,6 +23,15 @@ const (
 	cAre                          // are, bist, sind
 	cNo                           // no, without, ohne, keine
 	cLimits                       // restrictions, filters, limits …
+	cGreet                        // dear, hey, hello, attention …
+	cAIv                          // ai, assistant, llm … (not "agent": estate agents get mail)
+	cReading                      // reading, processing, summarizing …
+	cThis                         // this, these, the
+	cMsg                          // note, message, memo … (to someone; not "instructions for a model", which people write about)
+	cForTo                        // for, to, an, fur
+	cOutput                       // output, result, results, response …
+	cPath                         // a path or file that holds secrets (~/.ssh, /etc/passwd, .env); see secretPath
+	cPathVerb                     // read, cat, print, send … (what is done to a secret file)
 )
 
 var lexicon = map[string]uint32{}
@@ -78,6 +87,18 @@ func init() {
 	add(cNew, "new", "neue", "neuen", "neues", "updated", "real", "actual", "true", "nueva", "nouvelles")
 	add(cAre, "are", "bist", "sind", "eres", "es")
 	add(cNo, "no", "without", "ohne", "keine", "zero", "none", "free")
+	add(cGreet, "dear", "hey", "hello", "hi", "attention", "achtung", "hallo", "liebe", "lieber", "greetings")
+	add(cAIv, "ai", "assistant", "llm", "chatbot", "gpt", "chatgpt", "bot", "ki", "claude", "copilot",
+		"gemini", "assistent", "sprachmodell", "model")
+	add(cReading, "reading", "processing", "summarizing", "summarising", "parsing", "analyzing",
+		"analysing", "handling", "reviewing", "scanning", "liest", "verarbeitet")
+	add(cThis, "this", "these", "the", "my", "our", "diese", "diesen", "dieses", "den", "die")
+	add(cMsg, "note", "message", "memo", "reminder", "notice", "hinweis", "nachricht")
+	add(cForTo, "for", "to", "fur", "an")
+	add(cOutput, "output", "outputs", "result", "results", "response", "contents", "content", "ausgabe", "ergebnis")
+	add(cPathVerb, "read", "cat", "print", "show", "display", "output", "dump", "reveal", "send", "upload",
+		"post", "exfiltrate", "leak", "return", "include", "attach", "paste", "fetch", "access", "grab",
+		"collect", "extract", "email", "forward", "list", "lies", "lese", "sende", "schicke", "zeige")
 	add(cLimits, "restrictions", "filters", "filter", "limits", "limitations", "rules", "censorship",
 		"guidelines", "boundaries", "ethics", "morals", "einschrankungen", "regeln", "grenzen", "filtern")
 }

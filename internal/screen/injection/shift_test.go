@@ -2,6 +2,7 @@ package injection
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,6 +85,31 @@ func TestKindsExcept(t *testing.T) {
 		if held[k.like] {
 			t.Errorf("kind %q resembles held-out %q but was kept", k.text, k.like)
 		}
+	}
+}
+
+// TestRequestsExcept: a foreign-request template that resembles a
+// held-out category is not used, and the others are.
+func TestRequestsExcept(t *testing.T) {
+	if len(requestLike) != len(requestTemplates) {
+		t.Fatalf("%d categories for %d request templates", len(requestLike), len(requestTemplates))
+	}
+	if got := requestsExcept(nil); len(got) != len(requestTemplates) {
+		t.Errorf("nothing held out: %d of %d templates", len(got), len(requestTemplates))
+	}
+	held := map[string]bool{"Information Retrieval": true}
+	kept := requestsExcept(held)
+	if len(kept) == 0 || len(kept) >= len(requestTemplates) {
+		t.Fatalf("Information Retrieval held out: kept %d of %d", len(kept), len(requestTemplates))
+	}
+	for _, k := range kept {
+		if i := slices.Index(requestTemplates, k); held[requestLike[i]] {
+			t.Errorf("template %q resembles held-out %q but was kept", k, requestLike[i])
+		}
+	}
+	both := requestsExcept(map[string]bool{"Information Retrieval": true, "Learning and Tutoring": true})
+	if r := foreignRequest(rand.New(rand.NewPCG(1, 2)), both); len(both) == 0 && r != "" {
+		t.Errorf("foreignRequest with no templates = %q, want empty", r)
 	}
 }
 
