@@ -60,6 +60,7 @@ func init() {
 		}
 		leadMask |= r.steps[0].cls
 	}
+	leadMask |= cAIv | cAI // vocative and orderToAI
 }
 
 var rules = []rule{
@@ -77,6 +78,11 @@ var rules = []rule{
 	{"note-to-ai", CatOverride, 0.6, []step{w("to", 0), w("the", 1), c(cAI, 2), w("reading", 2)}},
 	{"hello-ai", CatOverride, 0.6, []step{c(cGreet, 0), c(cAIv, 1)}},
 	{"ai-reading-this", CatOverride, 0.65, []step{c(cAIv, 0), c(cReading, 0), c(cThis, 1)}},
+	{"ai-agent-reading-this", CatOverride, 0.65, []step{c(cAIv, 0), c(cAI, 0), c(cReading, 0), c(cThis, 1)}},
+	{"ai-is-reading-this", CatOverride, 0.65, []step{c(cAIv, 0), c(cAre, 0), c(cReading, 0), c(cThis, 1)}},
+	{"if-ai-is-reading", CatOverride, 0.7, []step{w("if", 0), c(cAIv, 2), c(cAre, 0), c(cReading, 0)}},
+	{"ai-must", CatOverride, 0.6, []step{c(cAIv, 0), w("must", 3), c(cImp, 1)}},
+	{"ai-should", CatOverride, 0.6, []step{c(cAIv, 0), w("should", 3), c(cImp, 1)}},
 	{"system-reading-this", CatOverride, 0.6, []step{w("system", 0), c(cReading, 0), c(cThis, 1)}},
 	{"message-for-ai", CatOverride, 0.65, []step{c(cMsg, 0), c(cForTo, 1), c(cAIv, 2)}},
 	{"reveal-prompt", CatExfil, 0.8, []step{c(cReveal, 0), c(cOwn, 4), c(cSecret, 3)}},
@@ -254,6 +260,9 @@ func heuristics(dst []hit, toks []token, s []byte) []hit {
 		}
 		if t.cls&cAIv != 0 && vocative(toks, i, s) {
 			dst = append(dst, hit{CatOverride, vocativeWeight, int(toks[i].start), int(toks[i].end) + 1, false, false})
+		}
+		if t.cls&cAI != 0 {
+			dst = orderToAI(dst, toks, i, s)
 		}
 	}
 	return fakeTurnHits(dst, s)

@@ -1,6 +1,7 @@
 package injection
 
-// Word classes for the heuristics. Words are matched after normalization
+// Word classes for the heuristics; they share a uint32 with cLead and
+// cAddr (heuristics.go), so there is no room for another. Words are matched after normalization
 // (lower case, accents stripped: "führe" is "fuhre", "ß" is "ss").
 const (
 	cOverride  uint32 = 1 << iota // ignore, disregard, forget …
@@ -32,6 +33,7 @@ const (
 	cOutput                       // output, result, results, response …
 	cPath                         // a path or file that holds secrets (~/.ssh, /etc/passwd, .env); see secretPath
 	cPathVerb                     // read, cat, print, send … (what is done to a secret file)
+	cImp                          // tell, reply, approve, delete … (a verb that opens an order)
 )
 
 var lexicon = map[string]uint32{}
@@ -78,20 +80,25 @@ func init() {
 	add(cJail, "jailbreak", "jailbroken", "jailbreaking", "dan", "unrestricted", "unfiltered", "uncensored",
 		"unlocked", "godmode", "amoral", "unethical", "uneingeschrankt", "unzensiert")
 	add(cAI, "ai", "assistant", "model", "llm", "chatbot", "gpt", "chatgpt", "agent", "bot", "ki",
-		"claude", "copilot", "gemini", "assistent", "sprachmodell")
+		"claude", "copilot", "gemini", "assistent", "sprachmodell", "assistants", "models", "llms",
+		"chatbots", "agents", "bots", "copilots", "assistenten", "summarizer", "summariser",
+		"summarizers", "summarisers", "crawler", "crawlers", "scraper", "scrapers")
 	add(cTool, "tool", "tools", "function", "functions", "api", "command", "commands", "shell",
 		"terminal", "script", "plugin", "browser", "endpoint", "webhook", "curl", "wget", "bash",
 		"powershell", "werkzeug", "befehl")
 	add(cExec, "call", "invoke", "run", "execute", "use", "trigger", "launch", "perform", "fuhre",
 		"ausfuhren", "calling", "invoking", "running", "executing")
 	add(cNew, "new", "neue", "neuen", "neues", "updated", "real", "actual", "true", "nueva", "nouvelles")
-	add(cAre, "are", "bist", "sind", "eres", "es")
+	add(cAre, "are", "is", "re", "bist", "sind", "eres", "es")
 	add(cNo, "no", "without", "ohne", "keine", "zero", "none", "free")
 	add(cGreet, "dear", "hey", "hello", "hi", "attention", "achtung", "hallo", "liebe", "lieber", "greetings")
 	add(cAIv, "ai", "assistant", "llm", "chatbot", "gpt", "chatgpt", "bot", "ki", "claude", "copilot",
-		"gemini", "assistent", "sprachmodell", "model")
+		"gemini", "assistent", "sprachmodell", "model", "assistants", "chatbots", "llms", "bots", "copilots",
+		"summarizer", "summariser", "summarizers", "summarisers")
 	add(cReading, "reading", "processing", "summarizing", "summarising", "parsing", "analyzing",
-		"analysing", "handling", "reviewing", "scanning", "liest", "verarbeitet")
+		"analysing", "handling", "reviewing", "scanning", "liest", "verarbeitet", "browsing",
+		"crawling", "scraping", "indexing", "screening", "evaluating", "assessing", "grading",
+		"triaging", "transcribing")
 	add(cThis, "this", "these", "the", "my", "our", "diese", "diesen", "dieses", "den", "die")
 	add(cMsg, "note", "message", "memo", "reminder", "notice", "hinweis", "nachricht")
 	add(cForTo, "for", "to", "fur", "an")
@@ -99,6 +106,21 @@ func init() {
 	add(cPathVerb, "read", "cat", "print", "show", "display", "output", "dump", "reveal", "send", "upload",
 		"post", "exfiltrate", "leak", "return", "include", "attach", "paste", "fetch", "access", "grab",
 		"collect", "extract", "email", "forward", "list", "lies", "lese", "sende", "schicke", "zeige")
+	add(cImp, "tell", "say", "write", "reply", "respond", "answer", "approve", "reject", "close",
+		"delete", "remove", "erase", "wipe", "send", "forward", "book", "buy", "sell", "pay", "transfer",
+		"wire", "accept", "share", "click", "visit", "open", "run", "execute", "call", "push", "install",
+		"download", "include", "insert", "add", "append", "mention", "recommend", "rate", "rank",
+		"report", "state", "describe", "ignore", "disregard", "forget", "list", "print", "reveal",
+		"output", "return", "translate", "summarize", "summarise", "stop", "do", "make", "give", "mark",
+		"grant", "disable", "enable", "copy", "paste", "post", "upload", "email", "contact", "change",
+		"update", "use", "treat", "claim", "praise", "promote", "inform", "warn", "ask", "redirect",
+		"navigate", "fetch", "retrieve", "extract", "collect", "hide", "never", "always", "only",
+		"dont", "don't", "ensure", "confirm", "classify", "label", "flag", "skip", "act", "pretend",
+		"antworte", "schreibe", "sende", "leite", "ignoriere", "vergiss", "lösche",
+		"losche", "reponds", "ecris", "envoie", "oublie", "score", "grade", "assess", "evaluate", "consider",
+		"choose", "select", "pick", "prioritize", "prioritise", "favor", "favour", "rewrite", "rephrase",
+		"edit", "modify", "set", "configure", "deploy", "uberweise", "zahle", "schicke", "gib", "nenne",
+		"sag", "sage", "frage", "ubersetze", "fasse", "loesche")
 	add(cLimits, "restrictions", "filters", "filter", "limits", "limitations", "rules", "censorship",
 		"guidelines", "boundaries", "ethics", "morals", "einschrankungen", "regeln", "grenzen", "filtern")
 }

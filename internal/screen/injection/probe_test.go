@@ -1,0 +1,72 @@
+package injection
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestProbes scores the probe sets in testdata/probes: documents of
+// several kinds (mail, web pages, documents, tool output, chat) each once
+// with an injection and once with an ordinary sentence in its place.
+// They are never trained on; docs/screening.md says which were used to
+// write rules. The shipped detector must flag most injections (at the
+// flag threshold, 0.5) and quarantine (0.8) none of the benign twins.
+func TestProbes(t *testing.T) {
+	for name, minRecall := range map[string]float64{"round1.jsonl": 0.85, "round2.jsonl": 0.7} {
+		t.Run(name, func(t *testing.T) {
+			rows := readProbe(t, filepath.Join("testdata", "probes", name))
+			d := Default()
+			var pos, caught int
+			for _, r := range rows {
+				s := d.Score([]byte(r.Text), "text/plain").Score
+				switch {
+				case r.Label == 1:
+					pos++
+					if s >= 0.5 {
+						caught++
+					}
+				case s >= 0.8:
+					t.Errorf("benign text quarantined (%.3f): %.100q", s, r.Text)
+				}
+			}
+			if pos == 0 || 2*pos != len(rows) {
+				t.Fatalf("%d injections in %d rows, want pairs", pos, len(rows))
+			}
+			if recall := float64(caught) / float64(pos); recall < minRecall {
+				t.Errorf("recall at 0.5 = %.2f (%d of %d), want >= %.2f", recall, caught, pos, minRecall)
+			}
+		})
+	}
+}
+
+type probeRow struct {
+	Text   string `json:"text"`
+	Label  int    `json:"label"`
+	Source string `json:"source"`
+}
+
+func readProbe(t *testing.T, path string) []probeRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []probeRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r probeRow
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
