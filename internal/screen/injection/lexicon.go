@@ -82,19 +82,19 @@ func init() {
 	add(cAI, "ai", "assistant", "model", "llm", "chatbot", "gpt", "chatgpt", "agent", "bot", "ki",
 		"claude", "copilot", "gemini", "assistent", "sprachmodell", "assistants", "models", "llms",
 		"chatbots", "agents", "bots", "copilots", "assistenten", "summarizer", "summariser",
-		"summarizers", "summarisers", "crawler", "crawlers", "scraper", "scrapers")
+		"summarizers", "summarisers", "crawler", "crawlers", "scraper", "scrapers", "ia", "l'ia")
 	add(cTool, "tool", "tools", "function", "functions", "api", "command", "commands", "shell",
 		"terminal", "script", "plugin", "browser", "endpoint", "webhook", "curl", "wget", "bash",
 		"powershell", "werkzeug", "befehl")
 	add(cExec, "call", "invoke", "run", "execute", "use", "trigger", "launch", "perform", "fuhre",
 		"ausfuhren", "calling", "invoking", "running", "executing")
 	add(cNew, "new", "neue", "neuen", "neues", "updated", "real", "actual", "true", "nueva", "nouvelles")
-	add(cAre, "are", "is", "re", "bist", "sind", "eres", "es")
+	add(cAre, "are", "is", "bist", "sind", "eres", "es")
 	add(cNo, "no", "without", "ohne", "keine", "zero", "none", "free")
 	add(cGreet, "dear", "hey", "hello", "hi", "attention", "achtung", "hallo", "liebe", "lieber", "greetings")
 	add(cAIv, "ai", "assistant", "llm", "chatbot", "gpt", "chatgpt", "bot", "ki", "claude", "copilot",
 		"gemini", "assistent", "sprachmodell", "model", "assistants", "chatbots", "llms", "bots", "copilots",
-		"summarizer", "summariser", "summarizers", "summarisers")
+		"summarizer", "summariser", "summarizers", "summarisers", "ia", "l'ia")
 	add(cReading, "reading", "processing", "summarizing", "summarising", "parsing", "analyzing",
 		"analysing", "handling", "reviewing", "scanning", "liest", "verarbeitet", "browsing",
 		"crawling", "scraping", "indexing", "screening", "evaluating", "assessing", "grading",
@@ -120,7 +120,8 @@ func init() {
 		"losche", "reponds", "ecris", "envoie", "oublie", "score", "grade", "assess", "evaluate", "consider",
 		"choose", "select", "pick", "prioritize", "prioritise", "favor", "favour", "rewrite", "rephrase",
 		"edit", "modify", "set", "configure", "deploy", "uberweise", "zahle", "schicke", "gib", "nenne",
-		"sag", "sage", "frage", "ubersetze", "fasse", "loesche")
+		"sag", "sage", "frage", "ubersetze", "fasse", "loesche", "resume", "traduis", "transfere",
+		"dis", "envoyez", "repondez", "inform", "record", "note", "issue", "refund", "shortlist", "direct")
 	add(cLimits, "restrictions", "filters", "filter", "limits", "limitations", "rules", "censorship",
 		"guidelines", "boundaries", "ethics", "morals", "einschrankungen", "regeln", "grenzen", "filtern")
 }

@@ -35,7 +35,20 @@ var notAI = map[string]bool{"team": true, "teams": true, "group": true, "lab": t
 	"guide": true, "tips": true, "tip": true, "faq": true, "rules": true, "principles": true,
 	"practices": true, "training": true, "course": true, "workshop": true, "news": true, "newsletter": true,
 	"update": true, "updates": true, "strategy": true, "roadmap": true, "project": true, "initiative": true,
-	"program": true, "programme": true, "budget": true, "working": true, "enthusiasts": true}
+	"program": true, "programme": true, "budget": true, "working": true, "enthusiasts": true,
+	// a product or a topic: "Our new copilot integration: select code …"
+	"integration": true, "feature": true, "features": true, "release": true, "launch": true,
+	"product": true, "demo": true, "pricing": true, "plan": true, "settings": true, "setup": true,
+	"documentation": true, "docs": true, "tutorial": true, "requirements": true, "spec": true,
+	"specification": true, "design": true, "architecture": true, "overview": true, "introduction": true,
+	"detection": true, "commands": true,
+	// reported speech: "The assistant said: send the form …"
+	"said": true, "says": true, "wrote": true, "writes": true, "asked": true, "replied": true, "told": true,
+	// a person's job: "Teaching assistant: grade the midterms"
+	"teaching": true, "research": true, "personal": true, "executive": true, "administrative": true,
+	"dental": true, "legal": true, "medical": true, "sales": true, "travel": true, "estate": true,
+	"insurance": true, "shop": true, "store": true, "booking": true, "deputy": true, "senior": true,
+	"junior": true, "nursing": true, "pharmacy": true, "library": true, "editorial": true}
 
 // personAI are AI words that also name people or ordinary programs.
 var personAI = map[string]bool{"assistant": true, "assistants": true, "agent": true, "agents": true,
@@ -54,7 +67,7 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 		if k > i && between(toks, k, s, ".!?\n;") {
 			return dst
 		}
-		if e := int(toks[k].end); e < len(s) && s[e] == ':' {
+		if e := int(toks[k].end); e < len(s) && (s[e] == ':' || s[e] == ' ' && e+1 < len(s) && s[e+1] == ':') {
 			colon = k
 			break
 		}
@@ -83,9 +96,12 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 
 // orderHeaderWeight weighs a header: orderWeight when it names an AI
 // unambiguously, orderPersonWeight when its AI words may name people; ok
-// is false when a word makes it name people or a topic (notAI).
+// is false when a word makes it name people or a topic (notAI). A header
+// that says the AI reads the text, or that it holds instructions, names
+// an AI whatever its AI word.
 func orderHeaderWeight(header []token) (wt float64, ok bool) {
 	wt = orderPersonWeight
+	readerOrInstr := false
 	for j, t := range header {
 		w := string(t.word)
 		if notAI[w] {
@@ -94,6 +110,15 @@ func orderHeaderWeight(header []token) (wt float64, ok bool) {
 		if t.cls&cAI != 0 && (!personAI[w] || j > 0 && string(header[j-1].word) == "language") {
 			wt = orderWeight // "language model" names one
 		}
+		if t.cls&(cReading|cInstr) != 0 && t.cls&cAI == 0 {
+			readerOrInstr = true
+		}
+	}
+	if readerOrInstr {
+		// "To the assistant reading this thread:", "Instruction to the
+		// model:": a person is not told what reads the text or sent
+		// instructions so
+		wt = orderWeight
 	}
 	return wt, true
 }
