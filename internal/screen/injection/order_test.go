@@ -125,17 +125,7 @@ func TestOrderObligation(t *testing.T) {
 		{"ai summary: the team must report by friday", 0}, // "team" names people
 		{"ai usage: the results must be checked by a person", 0},
 	} {
-		s := []byte(tt.text)
-		toks := tokenize(nil, s)
-		var got float64
-		for i := range toks {
-			if toks[i].cls&cAI != 0 {
-				for _, h := range orderToAI(nil, toks, i, s) {
-					got = max(got, h.weight)
-				}
-			}
-		}
-		if got != tt.want {
+		if got := orderWeightOf(tt.text); got != tt.want {
 			t.Errorf("%q: order weight = %v, want %v", tt.text, got, tt.want)
 		}
 	}
@@ -160,18 +150,24 @@ func TestOrderReaderOrInstructions(t *testing.T) {
 		{"assistant taking minutes: record that the cfo resigned", orderPersonWeight},
 		{"note for the assistant: please book the room for thursday", orderPersonWeight},
 	} {
-		s := []byte(tt.text)
-		toks := tokenize(nil, s)
-		var got float64
-		for i := range toks {
-			if toks[i].cls&cAI != 0 {
-				for _, h := range orderToAI(nil, toks, i, s) {
-					got = max(got, h.weight)
-				}
-			}
-		}
-		if got != tt.want {
+		if got := orderWeightOf(tt.text); got != tt.want {
 			t.Errorf("%q: order weight = %v, want %v", tt.text, got, tt.want)
 		}
 	}
+}
+
+// orderWeightOf returns the weight of the strongest order in text, 0 for
+// none.
+func orderWeightOf(text string) float64 {
+	s := []byte(text)
+	toks := tokenize(nil, s)
+	var got float64
+	for i := range toks {
+		if toks[i].cls&cAI != 0 {
+			for _, h := range orderToAI(nil, toks, i, s) {
+				got = max(got, h.weight)
+			}
+		}
+	}
+	return got
 }
