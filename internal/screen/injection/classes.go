@@ -26,6 +26,7 @@ const (
 	wcCode                  // python, javascript, function, query …
 	wcUnit                  // letters, vowels, symbols, emojis …
 	wcAsk                   // what, how, who, why, can, could …
+	wcQuote                 // a word that opens a quotation: 'hello or "hello
 	wcClasses   = iota
 )
 
@@ -126,8 +127,11 @@ const leadWords = 3
 // their own; each class met is one alone and one paired with the lead
 // classes of the words before it and whether the sentence refers to the
 // reader's output so far.
-func (st *sentence) classes(dst []feature, h uint32, end int32, salt uint32) []feature {
+func (st *sentence) classes(dst []feature, h uint32, end int32, salt uint32, quote bool) []feature {
 	c := wordClasses.of(h)
+	if quote {
+		c |= wcQuote
+	}
 	newRef := st.outRef && !st.outSeen
 	if c == 0 && !newRef {
 		return dst
@@ -153,6 +157,12 @@ func (st *sentence) classes(dst []feature, h uint32, end int32, salt uint32) []f
 		}
 	}
 	return dst
+}
+
+// opensQuote reports whether the word of s that starts at i opens a
+// quotation (an apostrophe is a word byte, a double quote is not).
+func opensQuote(s []byte, i int) bool {
+	return s[i] == '\'' || i > 0 && s[i-1] == '"'
 }
 
 // pair appends the feature of class b met in sentence st, paired with

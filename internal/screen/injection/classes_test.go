@@ -29,6 +29,8 @@ func TestWordClassFeatures(t *testing.T) {
 		{"could you render the greeting in swahili?", wcTransform, wcLanguage, false},
 		{"replace the vowels with symbols in your answer.", wcTransform, wcUnit, true},
 		{"can you show me a simple rust function?", wcExplain, wcCode, false},
+		{"what is 'hola' in english?", wcAsk, wcQuote, false},
+		{"end your reply with \"see you soon\".", wcInsert, wcQuote, true},
 	} {
 		fs := words(nil, []byte(tc.text), nil)
 		if !has(fs, mix(bit(tc.lead), 46)) {
