@@ -151,7 +151,23 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	hard, pos := lines(ownHardNegatives), lines(ownPositives)
+	known := map[string]bool{}
+	for _, m := range []map[string][]string{textAtk, codeAtk} {
+		for k := range m {
+			known[k] = true
+		}
+	}
+	posTagged, taskTagged := taggedLines(ownPositives), taggedLines(ownTaskPositives)
+	if err := checkTags("testdata/positives.txt", posTagged, known); err != nil {
+		return nil, err
+	}
+	if err := checkTags("testdata/task_positives.txt", taskTagged, known); err != nil {
+		return nil, err
+	}
+	if err := checkKinds(known); err != nil {
+		return nil, err
+	}
+	hard, pos := lines(ownHardNegatives), texts(posTagged)
 
 	split := func(xs []string, every, rem int) (train, val []string) {
 		for i, x := range xs {
@@ -171,6 +187,9 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	atkTrain, atkVal := splitCategories(textAtk, fold, heldOut)
 	codeTrain, codeVal := splitCategories(codeAtk, fold, heldOut)
 	atkTrain, atkVal = append(atkTrain, codeTrain...), append(atkVal, codeVal...)
+	// own positives and task positives that resemble a held-out category
+	// are not trained on (see tagPrefix)
+	posTrain = slices.DeleteFunc(posTrain, heldOutText(posTagged, heldOut))
 
 	add := func(dst *[]Example, src string, label int, texts ...string) {
 		for _, t := range texts {
@@ -195,7 +214,7 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	add(&ds.Train, "own", 0, hardTrain...)
 	add(&ds.Train, "own", 0, lines(ownBenignTriggers)...)
 	add(&ds.Train, "bipia-email", 0, emTrain...)
-	mailNeg, tasks := lines(ownEmailSentences), lines(ownTaskPositives)
+	mailNeg, tasks := lines(ownEmailSentences), taggedExcept(taskTagged, heldOut)
 	for _, em := range emTrain {
 		for _, a := range atkTrain {
 			inserted(&ds.Train, "bipia", 1, insertVaried(rng, em, a), a)

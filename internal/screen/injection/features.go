@@ -215,6 +215,7 @@ func words(dst []feature, s []byte, wc *wordCounts) []feature {
 			dst = append(dst, feature{mix(1, 44+salt), end})
 			dst = structural(dst, mix(first*7+1, 45+salt), end)
 		}
+		dst = cur.classes(dst, h, end, salt, opensQuote(s, int(wc.spans[2*k])))
 		sent, line = false, false
 		prev = h
 	}

@@ -224,6 +224,10 @@ type sentence struct {
 	words     int   // words so far
 	yourAt    int   // words at the last "your" (or "deine", "ihre"), 0 if none
 	outRef    bool  // the sentence refers to the reader's output
+	// word classes (classes.go): of the first leadWords words, of all
+	// words so far, and whether classes has seen outRef
+	lead, seen uint16
+	outSeen    bool
 }
 
 // Word hashes for refersToOutput.
@@ -296,6 +300,9 @@ func (st *sentence) shift(dst []feature, first, second uint32) []feature {
 	}
 	if st.question {
 		dst = structural(dst, mix(first*7+b, 43), st.end)
+	}
+	if st.lead != 0 {
+		dst = structural(dst, mix(uint32(st.lead)*7+b, 49), st.end)
 	}
 	return dst
 }
