@@ -297,6 +297,13 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 		t := MachineWithInjection(mrng, a)
 		inserted(&ds.Train, "machine", 1, t, a)
 	}
+	// documents that are not mail (product pages, reviews, READMEs,
+	// meeting notes, tickets, calendar entries …), from their own
+	// generator: instructions to people in them are not attacks
+	drng := rand.New(rand.NewPCG(seed, seed^0x0d0c))
+	for range docNegatives {
+		add(&ds.Train, "synth-doc", 0, docCarrier(drng))
+	}
 	if holdout {
 		// the validation split draws from its own generator, so changes
 		// to how training examples are generated do not move it
@@ -333,7 +340,12 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 	"synth-user":    {0.25, 0},
 	"synth-mail":    {1, 0.5},
 	"synth-service": {1, 0.5},
+	"synth-doc":     {0.5, 0},
 }
+
+// docNegatives is how many generated documents that are not mail
+// (docCarrier) training gets as negatives.
+const docNegatives = 400
 
 // serviceMails is how many generated service e-mails (serviceMail)
 // training gets, as negatives and again with a generated task inserted
