@@ -304,6 +304,11 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	for range docNegatives {
 		add(&ds.Train, "synth-doc", 0, docCarrier(drng))
 	}
+	// tool output with links and sentences in its fields (records.go)
+	rrng := rand.New(rand.NewPCG(seed, seed^0x5ec0))
+	for range recordNegatives {
+		add(&ds.Train, "synth-record", 0, record(rrng))
+	}
 	if holdout {
 		// the validation split draws from its own generator, so changes
 		// to how training examples are generated do not move it
@@ -341,6 +346,7 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 	"synth-mail":    {1, 0.5},
 	"synth-service": {1, 0.5},
 	"synth-doc":     {0.5, 0},
+	"synth-record":  {0.3, 0},
 }
 
 // docNegatives is how many generated documents that are not mail

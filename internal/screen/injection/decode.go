@@ -259,7 +259,9 @@ func unescapeURL(dst, run []byte) []byte {
 		case c == '%' && k+2 < len(run) && hexDigit(run[k+1]) && hexDigit(run[k+2]):
 			dst = append(dst, unhex(run[k+1])<<4|unhex(run[k+2]))
 			k += 2
-		case c == '+':
+		case c == '+', c == '?', c == '&', c == '=', c == '#':
+			// an encoded space, or the query's structure: the words of
+			// a value are not glued to its name ("q=Ignore")
 			dst = append(dst, ' ')
 		default:
 			dst = append(dst, c)

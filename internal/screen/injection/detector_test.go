@@ -387,3 +387,19 @@ func TestSecretPath(t *testing.T) {
 		}
 	}
 }
+
+// TestUnescapeURLSeparatesQuery checks that a decoded URL keeps a query
+// value's words apart from its name, so "?q=Ignore+your…" is read as
+// "q Ignore your…", while escaped separators stay what they encode.
+func TestUnescapeURLSeparatesQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://x.test/?q=Ignore+your+previous": "https://x.test/ q Ignore your previous",
+		"a?b=c%3Dd&e=f%26g#h":                    "a b c=d e f&g h",
+		"plain%20text":                           "plain text",
+		"%3F%23":                                 "?#",
+	} {
+		if got := string(unescapeURL(nil, []byte(in))); got != want {
+			t.Errorf("unescapeURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
