@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -69,4 +70,27 @@ func readProbe(t *testing.T, path string) []probeRow {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestToolOutput checks the shipped detector on hand-written benign tool
+// output (search results, API records, bare links; never trained on):
+// at most 3 of them may be flagged, none quarantined. Before records.go
+// the model flagged 9 of 25.
+func TestToolOutput(t *testing.T) {
+	d := Default()
+	var flagged []string
+	texts := readTestLines(t, filepath.Join("probes", "tool_benign.txt"))
+	for _, text := range texts {
+		text = strings.ReplaceAll(text, `\n`, "\n")
+		s := d.Score([]byte(text), "text/plain").Score
+		if s >= 0.8 {
+			t.Errorf("tool output quarantined (%.3f): %.100q", s, text)
+		}
+		if s >= 0.5 {
+			flagged = append(flagged, text)
+		}
+	}
+	if len(texts) < 20 || len(flagged) > 3 {
+		t.Errorf("%d of %d tool outputs flagged at 0.5, want at most 3: %q", len(flagged), len(texts), flagged)
+	}
 }
