@@ -79,6 +79,7 @@ type scratch struct {
 	sum   []int32
 	cnt   []int32
 	toks  []token
+	gate  markerGate
 	hits  []hit
 	ex    extractor
 	found []found
@@ -138,8 +139,8 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 		}
 		return sc.text.Span(a, b)
 	}
-	sc.toks = tokenize(sc.toks[:0], ns)
-	sc.hits = heuristics(sc.hits[:0], sc.toks, ns)
+	sc.toks = tokenize(sc.toks[:0], ns, &sc.gate)
+	sc.hits = heuristics(sc.hits[:0], sc.toks, ns, &sc.gate)
 	for _, h := range sc.hits {
 		a, b := mapSpan(h.start, h.end)
 		wt := h.weight

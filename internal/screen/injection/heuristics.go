@@ -141,23 +141,35 @@ type token struct {
 	word       []byte
 }
 
-// tokenize splits normalized text into words and address tokens.
-func tokenize(dst []token, s []byte) []token {
+// tokenize splits normalized text into words and address tokens. When
+// gate is not nil, it also sets gate from the chunks it reads (see
+// markerGate.addChunk), so that fakeTurnHits need not scan s again.
+func tokenize(dst []token, s []byte, gate *markerGate) []token {
+	if gate != nil {
+		*gate = markerGate{}
+	}
 	for i := 0; i < len(s); {
 		if s[i] == ' ' || s[i] == '\n' {
 			i++
 			continue
 		}
-		j, path := i, false
-		for j < len(s) && s[j] != ' ' && s[j] != '\n' {
-			path = path || s[j] == '/' || s[j] == '_' || s[j] == '.' // see pathLike
+		j, seen := i, byte(0)
+		for j < len(s) {
+			f := chunkBytes[s[j]]
+			if f&chunkEnd != 0 {
+				break
+			}
+			seen |= f
 			j++
 		}
 		chunk := s[i:j]
+		if gate != nil {
+			gate.addChunk(chunk, seen)
+		}
 		switch {
-		case isAddr(chunk):
+		case maybeAddr(chunk, seen) && isAddr(chunk):
 			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr, word: chunk})
-		case path && secretPath(chunk):
+		case seen&chunkPath != 0 && secretPath(chunk):
 			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive, word: chunk})
 		default:
 			dst = wordsOf(dst, chunk, i)
@@ -165,6 +177,35 @@ func tokenize(dst []token, s []byte) []token {
 		i = j
 	}
 	return dst
+}
+
+// Flags of chunkBytes: the bytes that end a chunk, and those tokenize
+// notes for later checks.
+const (
+	chunkEnd     = 1 << iota // ' ', '\n'
+	chunkPath                // '/', '_', '.': the chunk may be a path (see pathLike)
+	chunkAt                  // '@': the chunk may be an e-mail address
+	chunkLt                  // '<'
+	chunkBracket             // '['
+	chunkHash                // '#'
+)
+
+// chunkBytes flags the bytes tokenize looks for in one pass over a chunk.
+var chunkBytes = func() (t [256]byte) {
+	t[' '], t['\n'] = chunkEnd, chunkEnd
+	t['/'], t['_'], t['.'] = chunkPath, chunkPath, chunkPath
+	t['@'], t['<'], t['['], t['#'] = chunkAt, chunkLt, chunkBracket, chunkHash
+	return t
+}()
+
+// maybeAddr is a cheap test that isAddr needs: an e-mail address has an
+// '@', a URL starts with "http", "www." or "ftp".
+func maybeAddr(chunk []byte, seen byte) bool {
+	if seen&chunkAt != 0 {
+		return true
+	}
+	c := chunk[0]
+	return c == 'h' || c == 'w' || c == 'f'
 }
 
 func wordsOf(dst []token, chunk []byte, base int) []token {
@@ -241,8 +282,9 @@ func pathLike(b []byte) bool {
 	return false
 }
 
-// heuristics appends the hits found in normalized text s.
-func heuristics(dst []hit, toks []token, s []byte) []hit {
+// heuristics appends the hits found in normalized text s, whose tokens
+// are toks; gate is the marker gate tokenize set, or nil.
+func heuristics(dst []hit, toks []token, s []byte, gate *markerGate) []hit {
 	for i := range toks {
 		if toks[i].cls&leadMask == 0 {
 			continue
@@ -266,7 +308,7 @@ func heuristics(dst []hit, toks []token, s []byte) []hit {
 			dst = orderToAI(dst, toks, i, s)
 		}
 	}
-	return fakeTurnHits(dst, s)
+	return fakeTurnHits(dst, s, gate)
 }
 
 // vocativeWeight is the weight of a sentence that opens by addressing
@@ -345,9 +387,14 @@ func matches(t token, st step) bool {
 	return t.cls&st.cls != 0
 }
 
-func fakeTurnHits(dst []hit, s []byte) []hit {
-	var gate markerGate
-	gate.init(s)
+// fakeTurnHits appends the chat-template markers and role labels in s.
+// gate says which markers s can hold (tokenize sets it); nil means s is
+// scanned for that first.
+func fakeTurnHits(dst []hit, s []byte, gate *markerGate) []hit {
+	if gate == nil {
+		gate = new(markerGate)
+		gate.init(s)
+	}
 	for _, f := range fakeTurns {
 		if !gate.allows(f.marker) {
 			continue // the text lacks what the marker starts with
@@ -394,6 +441,19 @@ func (g *markerGate) init(s []byte) {
 	g.hashes = bytes.Contains(s, []byte("###"))
 	g.override = bytes.Contains(s, []byte("override"))
 	g.endOf = bytes.Contains(s, []byte("end of"))
+}
+
+// addChunk adds to g what one chunk of s (a run of bytes other than ' '
+// and '\n', as tokenize splits them) can contribute, seen being the
+// chunkBytes flags of its bytes. Every marker word but "end of" lies
+// within a chunk; "end of" needs a chunk that ends in "end". So the
+// gate built chunk by chunk allows every marker that init allows.
+func (g *markerGate) addChunk(chunk []byte, seen byte) {
+	g.lt = g.lt || seen&chunkLt != 0
+	g.bracket = g.bracket || seen&chunkBracket != 0
+	g.hashes = g.hashes || seen&chunkHash != 0 && bytes.Contains(chunk, []byte("###"))
+	g.override = g.override || len(chunk) >= len("override") && bytes.Contains(chunk, []byte("override"))
+	g.endOf = g.endOf || bytes.HasSuffix(chunk, []byte("end"))
 }
 
 func (g *markerGate) allows(marker string) bool {
