@@ -51,7 +51,10 @@ const (
 // leadMask is the union of classes that can start a rule.
 var leadMask uint32
 
-func init() {
+// markLeads marks the words that start a literal rule with cLead in the
+// lexicon and sets leadMask; the lexicon's init calls it before it
+// builds lexWords.
+func markLeads() {
 	for _, r := range rules {
 		if r.steps[0].lit != "" {
 			lexicon[r.steps[0].lit] |= cLead
@@ -188,13 +191,14 @@ const (
 	chunkLt                  // '<'
 	chunkBracket             // '['
 	chunkHash                // '#'
+	chunkV                   // 'v', as in "override"
 )
 
 // chunkBytes flags the bytes tokenize looks for in one pass over a chunk.
 var chunkBytes = func() (t [256]byte) {
 	t[' '], t['\n'] = chunkEnd, chunkEnd
 	t['/'], t['_'], t['.'] = chunkPath, chunkPath, chunkPath
-	t['@'], t['<'], t['['], t['#'] = chunkAt, chunkLt, chunkBracket, chunkHash
+	t['@'], t['<'], t['['], t['#'], t['v'] = chunkAt, chunkLt, chunkBracket, chunkHash, chunkV
 	return t
 }()
 
@@ -214,12 +218,13 @@ func wordsOf(dst []token, chunk []byte, base int) []token {
 			i++
 			continue
 		}
-		j := i
-		for j < len(chunk) && wordByte(chunk[j]) {
+		j, h := i, uint32(lexSeed)
+		for j < len(chunk) && wordTable[chunk[j]] {
+			h = lexStep(h, chunk[j])
 			j++
 		}
 		wd := chunk[i:j]
-		dst = append(dst, token{start: int32(base + i), end: int32(base + j), cls: lexicon[string(wd)], word: wd})
+		dst = append(dst, token{start: int32(base + i), end: int32(base + j), cls: lexWords.lookup(wd, h), word: wd})
 		i = j
 	}
 	return dst
@@ -452,7 +457,7 @@ func (g *markerGate) addChunk(chunk []byte, seen byte) {
 	g.lt = g.lt || seen&chunkLt != 0
 	g.bracket = g.bracket || seen&chunkBracket != 0
 	g.hashes = g.hashes || seen&chunkHash != 0 && bytes.Contains(chunk, []byte("###"))
-	g.override = g.override || len(chunk) >= len("override") && bytes.Contains(chunk, []byte("override"))
+	g.override = g.override || seen&chunkV != 0 && len(chunk) >= len("override") && bytes.Contains(chunk, []byte("override"))
 	g.endOf = g.endOf || bytes.HasSuffix(chunk, []byte("end"))
 }
 
