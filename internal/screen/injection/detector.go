@@ -193,7 +193,7 @@ func (sc *scratch) prefixSums(s []byte, wts *weights) {
 	sc.cnt = slices.Grow(sc.cnt[:0], n+1)[:n+1]
 	clear(sc.sum)
 	clear(sc.cnt)
-	addNgrams(sc.sum, sc.cnt, s, wts) // n-grams added in place, without a list
+	addNgrams(sc.sum, s, wts) // n-grams added in place, without a list
 	sc.feats = wordFeatures(sc.feats[:0], s, &sc.wc)
 	for _, f := range sc.feats {
 		sc.sum[f.pos+1] += int32(wts[f.h&hashMask])
@@ -201,7 +201,7 @@ func (sc *scratch) prefixSums(s []byte, wts *weights) {
 	}
 	for i := 1; i <= n; i++ {
 		sc.sum[i] += sc.sum[i-1]
-		sc.cnt[i] += sc.cnt[i-1]
+		sc.cnt[i] += sc.cnt[i-1] + ngramsEndingBefore(i)
 	}
 }
 
