@@ -2,6 +2,7 @@ package injection
 
 import (
 	"bytes"
+	"math/bits"
 	"strings"
 )
 
@@ -295,12 +296,8 @@ func heuristics(dst []hit, toks []token, s []byte, gate *markerGate) []hit {
 			continue
 		}
 		t := &toks[i]
-		for r := range rules {
-			// the first step inline: most rules fail on it
-			if st := &rules[r].steps[0]; st.lit == "" && t.cls&st.cls == 0 ||
-				st.lit != "" && (t.cls&cLead == 0 || string(t.word) != st.lit) {
-				continue
-			}
+		for set := leadRules(t); set != 0; set &= set - 1 {
+			r := bits.TrailingZeros64(set)
 			if end, ok := match(toks, i, rules[r].steps); ok {
 				dst = append(dst, hit{rules[r].cat, rules[r].weight, int(toks[i].start), int(toks[end].end),
 					i > 0 && describes[string(toks[i-1].word)], false})
@@ -314,6 +311,47 @@ func heuristics(dst []hit, toks []token, s []byte, gate *markerGate) []hit {
 		}
 	}
 	return fakeTurnHits(dst, s, gate)
+}
+
+// ruleLeads[b] is the set of the rules (bit r for rules[r]) whose first
+// step is a class with bit b; litLeads is the set of those whose first
+// step is a literal word.
+var ruleLeads, litLeads = indexRuleLeads()
+
+func indexRuleLeads() (leads [32]uint64, lits uint64) {
+	if len(rules) > 64 {
+		panic("injection: more than 64 rules for the uint64 rule sets")
+	}
+	for r, ru := range rules {
+		st := ru.steps[0]
+		if st.lit != "" {
+			lits |= 1 << r
+			continue
+		}
+		for b := range leads {
+			if st.cls&(1<<b) != 0 {
+				leads[b] |= 1 << r
+			}
+		}
+	}
+	return leads, lits
+}
+
+// leadRules returns the set of the rules whose first step token t
+// matches, so heuristics tries only those, in rule order.
+func leadRules(t *token) uint64 {
+	var set uint64
+	for c := t.cls &^ cLead; c != 0; c &= c - 1 {
+		set |= ruleLeads[bits.TrailingZeros32(c)]
+	}
+	if t.cls&cLead != 0 {
+		for m := litLeads; m != 0; m &= m - 1 {
+			if r := bits.TrailingZeros64(m); string(t.word) == rules[r].steps[0].lit {
+				set |= 1 << r
+			}
+		}
+	}
+	return set
 }
 
 // vocativeWeight is the weight of a sentence that opens by addressing
