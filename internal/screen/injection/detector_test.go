@@ -346,7 +346,7 @@ func TestAddressedRules(t *testing.T) {
 			var got []string
 			for i := range toks {
 				for _, r := range rules {
-					if _, ok := match(toks, i, r.steps); ok && addressed[r.name] {
+					if _, ok := match(toks, s, i, r.steps); ok && addressed[r.name] {
 						got = append(got, r.name+":"+r.cat)
 					}
 				}

@@ -138,12 +138,14 @@ type hit struct {
 	marker     bool // a chat-template marker (fakeTurns)
 }
 
-// token is a word of normalized text with its classes.
+// token is a word of normalized text, as its span, with its classes.
 type token struct {
 	start, end int32
 	cls        uint32
-	word       []byte
 }
+
+// word returns the bytes of t in s, the text it was made from.
+func (t *token) word(s []byte) []byte { return s[t.start:t.end] }
 
 // tokenize splits normalized text into words and address tokens. When
 // gate is not nil, it also sets gate from the chunks it reads (see
@@ -172,9 +174,9 @@ func tokenize(dst []token, s []byte, gate *markerGate) []token {
 		}
 		switch {
 		case maybeAddr(chunk, seen) && isAddr(chunk):
-			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr, word: chunk})
+			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr})
 		case seen&chunkPath != 0 && secretPath(chunk):
-			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive, word: chunk})
+			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive})
 		default:
 			dst = wordsOf(dst, chunk, i)
 		}
@@ -224,8 +226,7 @@ func wordsOf(dst []token, chunk []byte, base int) []token {
 			h = lexStep(h, chunk[j])
 			j++
 		}
-		wd := chunk[i:j]
-		dst = append(dst, token{start: int32(base + i), end: int32(base + j), cls: lexWords.lookup(wd, h), word: wd})
+		dst = append(dst, token{start: int32(base + i), end: int32(base + j), cls: lexWords.lookup(chunk[i:j], h)})
 		i = j
 	}
 	return dst
@@ -296,11 +297,11 @@ func heuristics(dst []hit, toks []token, s []byte, gate *markerGate) []hit {
 			continue
 		}
 		t := &toks[i]
-		for set := leadRules(t); set != 0; set &= set - 1 {
+		for set := leadRules(t, s); set != 0; set &= set - 1 {
 			r := bits.TrailingZeros64(set)
-			if end, ok := match(toks, i, rules[r].steps); ok {
+			if end, ok := match(toks, s, i, rules[r].steps); ok {
 				dst = append(dst, hit{rules[r].cat, rules[r].weight, int(toks[i].start), int(toks[end].end),
-					i > 0 && describes[string(toks[i-1].word)], false})
+					i > 0 && describes[string(toks[i-1].word(s))], false})
 			}
 		}
 		if t.cls&cAIv != 0 && vocative(toks, i, s) {
@@ -337,16 +338,16 @@ func indexRuleLeads() (leads [32]uint64, lits uint64) {
 	return leads, lits
 }
 
-// leadRules returns the set of the rules whose first step token t
+// leadRules returns the set of the rules whose first step token t of s
 // matches, so heuristics tries only those, in rule order.
-func leadRules(t *token) uint64 {
+func leadRules(t *token, s []byte) uint64 {
 	var set uint64
 	for c := t.cls &^ cLead; c != 0; c &= c - 1 {
 		set |= ruleLeads[bits.TrailingZeros32(c)]
 	}
 	if t.cls&cLead != 0 {
 		for m := litLeads; m != 0; m &= m - 1 {
-			if r := bits.TrailingZeros64(m); string(t.word) == rules[r].steps[0].lit {
+			if r := bits.TrailingZeros64(m); string(t.word(s)) == rules[r].steps[0].lit {
 				set |= 1 << r
 			}
 		}
@@ -370,7 +371,7 @@ func vocative(toks []token, i int, s []byte) bool {
 	if int(t.end) >= len(s) {
 		return false
 	}
-	if s[t.end] != ',' || string(t.word) == "model" {
+	if s[t.end] != ',' || string(t.word(s)) == "model" {
 		return false
 	}
 	j := i
@@ -402,16 +403,17 @@ var describes = map[string]bool{
 	"against": true,
 }
 
-// match tries steps at token i; it returns the last matched token.
-func match(toks []token, i int, steps []step) (int, bool) {
-	if !matches(toks[i], steps[0]) {
+// match tries steps at token i of toks, the tokens of s; it returns the
+// last matched token.
+func match(toks []token, s []byte, i int, steps []step) (int, bool) {
+	if !matches(&toks[i], s, steps[0]) {
 		return 0, false
 	}
 	at := i
 	for _, st := range steps[1:] {
 		found := false
 		for k := at + 1; k < len(toks) && k <= at+1+st.gap; k++ {
-			if matches(toks[k], st) {
+			if matches(&toks[k], s, st) {
 				at, found = k, true
 				break
 			}
@@ -423,9 +425,10 @@ func match(toks []token, i int, steps []step) (int, bool) {
 	return at, true
 }
 
-func matches(t token, st step) bool {
+// matches reports whether token t of s matches step st.
+func matches(t *token, s []byte, st step) bool {
 	if st.lit != "" {
-		return string(t.word) == st.lit
+		return string(t.word(s)) == st.lit
 	}
 	return t.cls&st.cls != 0
 }

@@ -21,12 +21,12 @@ func TestLeadRules(t *testing.T) {
 		for i := range toks {
 			var want uint64
 			for r := range rules {
-				if matches(toks[i], rules[r].steps[0]) {
+				if matches(&toks[i], s, rules[r].steps[0]) {
 					want |= 1 << r
 				}
 			}
-			if got := leadRules(&toks[i]); got != want {
-				t.Fatalf("leadRules(%q) = %#x, want %#x", toks[i].word, got, want)
+			if got := leadRules(&toks[i], s); got != want {
+				t.Fatalf("leadRules(%q) = %#x, want %#x", toks[i].word(s), got, want)
 			}
 			if want != 0 {
 				tried++
