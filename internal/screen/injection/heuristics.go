@@ -170,7 +170,7 @@ func tokenize(dst []token, s []byte, gate *markerGate) []token {
 		}
 		chunk := s[i:j]
 		if gate != nil {
-			gate.addChunk(chunk, seen)
+			gate.addChunk(s, i, j, seen)
 		}
 		switch {
 		case maybeAddr(chunk, seen) && isAddr(chunk):
@@ -489,17 +489,19 @@ func (g *markerGate) init(s []byte) {
 	g.endOf = bytes.Contains(s, []byte("end of"))
 }
 
-// addChunk adds to g what one chunk of s (a run of bytes other than ' '
-// and '\n', as tokenize splits them) can contribute, seen being the
+// addChunk adds to g what the chunk s[i:j] (a run of bytes other than
+// ' ' and '\n', as tokenize splits them) can contribute, seen being the
 // chunkBytes flags of its bytes. Every marker word but "end of" lies
-// within a chunk; "end of" needs a chunk that ends in "end". So the
-// gate built chunk by chunk allows every marker that init allows.
-func (g *markerGate) addChunk(chunk []byte, seen byte) {
+// within a chunk; "end of" needs a chunk that ends in "end" followed by
+// " of". So the gate built chunk by chunk allows every marker that init
+// allows.
+func (g *markerGate) addChunk(s []byte, i, j int, seen byte) {
+	chunk := s[i:j]
 	g.lt = g.lt || seen&chunkLt != 0
 	g.bracket = g.bracket || seen&chunkBracket != 0
 	g.hashes = g.hashes || seen&chunkHash != 0 && bytes.Contains(chunk, []byte("###"))
 	g.override = g.override || seen&chunkV != 0 && len(chunk) >= len("override") && bytes.Contains(chunk, []byte("override"))
-	g.endOf = g.endOf || bytes.HasSuffix(chunk, []byte("end"))
+	g.endOf = g.endOf || bytes.HasSuffix(chunk, []byte("end")) && bytes.HasPrefix(s[j:], []byte(" of"))
 }
 
 func (g *markerGate) allows(marker string) bool {
