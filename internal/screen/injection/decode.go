@@ -306,9 +306,21 @@ func rot13(c byte) byte {
 }
 
 // rot13Line counts words that are common English words in rot13 form
-// ("gur" for "the") and in plain form.
+// ("gur" for "the") and in plain form. The plain ones only matter once
+// enough rot13 words are found, so most lines are read once.
 func rot13Line(line []byte) bool {
-	var n, plain, rot int
+	n, rot := countWords(line, func(w []byte) bool { return rot13Word(w) && !commonWord(w) })
+	if n < 3 || rot < 2 || rot*4 < n {
+		return false
+	}
+	_, plain := countWords(line, commonWord)
+	return rot > 2*plain
+}
+
+// countWords returns the number of words (runs of ASCII letters) in line
+// and how many of them, lower-cased, satisfy is; words longer than 16
+// bytes satisfy nothing.
+func countWords(line []byte, is func(w []byte) bool) (n, hits int) {
 	var w [16]byte
 	for i := 0; i < len(line); {
 		c := line[i] | 0x20
@@ -326,16 +338,13 @@ func rot13Line(line []byte) bool {
 			for m := range k {
 				w[m] |= 0x20
 			}
-			switch {
-			case commonWord(w[:k]):
-				plain++
-			case rot13Word(w[:k]):
-				rot++
+			if is(w[:k]) {
+				hits++
 			}
 		}
 		i = j
 	}
-	return n >= 3 && rot >= 2 && rot*4 >= n && rot > 2*plain
+	return n, hits
 }
 
 // asciiLetter reports the ASCII letters.

@@ -199,9 +199,19 @@ func (sc *scratch) prefixSums(s []byte, wts *weights) {
 		sc.sum[f.pos+1] += int32(wts[f.h&hashMask])
 		sc.cnt[f.pos+1]++
 	}
-	for i := 1; i <= n; i++ {
-		sc.sum[i] += sc.sum[i-1]
-		sc.cnt[i] += sc.cnt[i-1] + ngramsEndingBefore(i)
+	runningTotals(sc.sum, sc.cnt)
+}
+
+// runningTotals turns the per-position weights and feature counts into
+// prefix sums, adding the character n-grams to the counts (see
+// ngramsEndingBefore). The totals are kept in registers.
+func runningTotals(sum, cnt []int32) {
+	cnt = cnt[:len(sum)]
+	var ts, tc int32
+	for i := 1; i < len(sum); i++ {
+		ts += sum[i]
+		tc += cnt[i] + ngramsEndingBefore(i)
+		sum[i], cnt[i] = ts, tc
 	}
 }
 

@@ -1,0 +1,65 @@
+package injection
+
+import (
+	"bytes"
+	"testing"
+)
+
+// rot13LineReference is rot13Line as it was before it read most lines
+// once: every word checked against both lists in one pass.
+func rot13LineReference(line []byte) bool {
+	var n, plain, rot int
+	var w [16]byte
+	for i := 0; i < len(line); {
+		c := line[i] | 0x20
+		if c < 'a' || c > 'z' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(line) && asciiLetter[line[j]] {
+			j++
+		}
+		n++
+		if j-i <= len(w) {
+			k := copy(w[:], line[i:j])
+			for m := range k {
+				w[m] |= 0x20
+			}
+			switch {
+			case commonWord(w[:k]):
+				plain++
+			case rot13Word(w[:k]):
+				rot++
+			}
+		}
+		i = j
+	}
+	return n >= 3 && rot >= 2 && rot*4 >= n && rot > 2*plain
+}
+
+// TestRot13LineMatchesReference compares rot13Line with the one-pass
+// reference on the corpus lines, their rot13 forms and mixtures.
+func TestRot13LineMatchesReference(t *testing.T) {
+	var lines [][]byte
+	for _, s := range scoringCorpus(t) {
+		for _, l := range bytes.Split(s, []byte("\n")) {
+			r := []byte(rot13String(string(l)))
+			half := append(append([]byte(nil), l[:len(l)/2]...), r[len(r)/2:]...)
+			lines = append(lines, l, r, half, bytes.ToUpper(r))
+		}
+	}
+	flagged := 0
+	for _, l := range lines {
+		got, want := rot13Line(l), rot13LineReference(l)
+		if got != want {
+			t.Fatalf("rot13Line(%q) = %v, want %v", l, got, want)
+		}
+		if got {
+			flagged++
+		}
+	}
+	if flagged == 0 {
+		t.Fatal("no line flagged: the corpus does not exercise rot13Line")
+	}
+}
