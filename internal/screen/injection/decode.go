@@ -309,42 +309,49 @@ func rot13(c byte) byte {
 // ("gur" for "the") and in plain form. The plain ones only matter once
 // enough rot13 words are found, so most lines are read once.
 func rot13Line(line []byte) bool {
-	n, rot := countWords(line, func(w []byte) bool { return rot13Word(w) && !commonWord(w) })
+	var w [16]byte
+	n, rot := 0, 0
+	for i, j := nextLetters(line, 0); i < len(line); i, j = nextLetters(line, j) {
+		n++
+		if wd, ok := lowerWord(&w, line[i:j]); ok && rot13Word(wd) && !commonWord(wd) {
+			rot++
+		}
+	}
 	if n < 3 || rot < 2 || rot*4 < n {
 		return false
 	}
-	_, plain := countWords(line, commonWord)
+	plain := 0
+	for i, j := nextLetters(line, 0); i < len(line); i, j = nextLetters(line, j) {
+		if wd, ok := lowerWord(&w, line[i:j]); ok && commonWord(wd) {
+			plain++
+		}
+	}
 	return rot > 2*plain
 }
 
-// countWords returns the number of words (runs of ASCII letters) in line
-// and how many of them, lower-cased, satisfy is; words longer than 16
-// bytes satisfy nothing.
-func countWords(line []byte, is func(w []byte) bool) (n, hits int) {
-	var w [16]byte
-	for i := 0; i < len(line); {
-		c := line[i] | 0x20
-		if c < 'a' || c > 'z' {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(line) && asciiLetter[line[j]] {
-			j++
-		}
-		n++
-		if j-i <= len(w) {
-			k := copy(w[:], line[i:j])
-			for m := range k {
-				w[m] |= 0x20
-			}
-			if is(w[:k]) {
-				hits++
-			}
-		}
-		i = j
+// nextLetters returns the next word of line at or after byte i: a run
+// of ASCII letters [start, end); start is len(line) when there is none.
+func nextLetters(line []byte, i int) (start, end int) {
+	for i < len(line) && !asciiLetter[line[i]] {
+		i++
 	}
-	return n, hits
+	j := i
+	for j < len(line) && asciiLetter[line[j]] {
+		j++
+	}
+	return i, j
+}
+
+// lowerWord copies word, lower-cased, to w; ok is false when it does not
+// fit (no listed word is that long).
+func lowerWord(w *[16]byte, word []byte) (_ []byte, ok bool) {
+	if len(word) > len(w) {
+		return nil, false
+	}
+	for m, c := range word {
+		w[m] = c | 0x20
+	}
+	return w[:len(word)], true
 }
 
 // asciiLetter reports the ASCII letters.
