@@ -173,7 +173,7 @@ func tokenize(dst []token, s []byte, gate *markerGate) []token {
 			gate.addChunk(s, i, j, seen)
 		}
 		switch {
-		case maybeAddr(chunk, seen) && isAddr(chunk):
+		case isAddr(chunk, seen):
 			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr})
 		case seen&chunkPath != 0 && secretPath(chunk):
 			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive})
@@ -205,16 +205,6 @@ var chunkBytes = func() (t [256]byte) {
 	return t
 }()
 
-// maybeAddr is a cheap test that isAddr needs: an e-mail address has an
-// '@', a URL starts with "http", "www." or "ftp".
-func maybeAddr(chunk []byte, seen byte) bool {
-	if seen&chunkAt != 0 {
-		return true
-	}
-	c := chunk[0]
-	return c == 'h' || c == 'w' || c == 'f'
-}
-
 func wordsOf(dst []token, chunk []byte, base int) []token {
 	for i := 0; i < len(chunk); {
 		if !wordByte(chunk[i]) {
@@ -232,13 +222,26 @@ func wordsOf(dst []token, chunk []byte, base int) []token {
 	return dst
 }
 
-// isAddr reports e-mail addresses and URLs.
-func isAddr(b []byte) bool {
-	if at := bytes.IndexByte(b, '@'); at > 0 && bytes.IndexByte(b[at:], '.') > 1 {
-		return true
+// isAddr reports e-mail addresses and URLs; seen has the chunkBytes
+// flags of b's bytes, so only a chunk with an '@' is searched for one.
+func isAddr(b []byte, seen byte) bool {
+	if seen&chunkAt != 0 {
+		if at := bytes.IndexByte(b, '@'); at > 0 && bytes.IndexByte(b[at:], '.') > 1 {
+			return true
+		}
 	}
-	return bytes.HasPrefix(b, []byte("http://")) || bytes.HasPrefix(b, []byte("https://")) ||
-		bytes.HasPrefix(b, []byte("www.")) || bytes.HasPrefix(b, []byte("ftp://"))
+	if len(b) < len("www.") {
+		return false
+	}
+	switch b[0] {
+	case 'h':
+		return bytes.HasPrefix(b, []byte("http://")) || bytes.HasPrefix(b, []byte("https://"))
+	case 'w':
+		return bytes.HasPrefix(b, []byte("www."))
+	case 'f':
+		return bytes.HasPrefix(b, []byte("ftp://"))
+	}
+	return false
 }
 
 // secretPaths are parts of the names of files that hold credentials.
@@ -496,12 +499,21 @@ func (g *markerGate) init(s []byte) {
 // " of". So the gate built chunk by chunk allows every marker that init
 // allows.
 func (g *markerGate) addChunk(s []byte, i, j int, seen byte) {
-	chunk := s[i:j]
+	if seen&(chunkLt|chunkBracket|chunkHash|chunkV) != 0 {
+		g.addBytes(s[i:j], seen)
+	}
+	if !g.endOf && s[j-1] == 'd' {
+		g.endOf = bytes.HasSuffix(s[i:j], []byte("end")) && bytes.HasPrefix(s[j:], []byte(" of"))
+	}
+}
+
+// addBytes is addChunk for the markers that start with '<', '[' or '#'
+// and "override", which have a byte most chunks lack.
+func (g *markerGate) addBytes(chunk []byte, seen byte) {
 	g.lt = g.lt || seen&chunkLt != 0
 	g.bracket = g.bracket || seen&chunkBracket != 0
 	g.hashes = g.hashes || seen&chunkHash != 0 && bytes.Contains(chunk, []byte("###"))
 	g.override = g.override || seen&chunkV != 0 && len(chunk) >= len("override") && bytes.Contains(chunk, []byte("override"))
-	g.endOf = g.endOf || bytes.HasSuffix(chunk, []byte("end")) && bytes.HasPrefix(s[j:], []byte(" of"))
 }
 
 func (g *markerGate) allows(marker string) bool {
