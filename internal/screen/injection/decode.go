@@ -87,7 +87,7 @@ func (x *extractor) extract(s []byte, start, end, depth int, html bool) {
 func (x *extractor) encodedRuns(s []byte, depth int, pos func(i, j int) (int, int)) {
 	var tmp [512]byte
 	for i := 0; i < len(s); {
-		if !b64Char(s[i]) {
+		if b64Class[s[i]] == 0 && s[i] != '=' { // not b64Char, by table
 			i++
 			continue
 		}

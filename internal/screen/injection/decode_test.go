@@ -63,3 +63,13 @@ func TestRot13LineMatchesReference(t *testing.T) {
 		t.Fatal("no line flagged: the corpus does not exercise rot13Line")
 	}
 }
+
+// TestB64ClassCoversB64Char: encodedRuns tells run starts by b64Class
+// and '=', which must be exactly b64Char.
+func TestB64ClassCoversB64Char(t *testing.T) {
+	for c := range 256 {
+		if got, want := b64Class[c] != 0 || c == '=', b64Char(byte(c)); got != want {
+			t.Errorf("byte %#x: b64Class or '=' = %v, b64Char = %v", c, got, want)
+		}
+	}
+}
