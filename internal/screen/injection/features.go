@@ -102,23 +102,9 @@ type weights = [1 << hashBits]int8
 func addNgrams(sum []int32, s []byte, wts *weights) {
 	n := len(s)
 	sum = sum[:n+1]
-	var w4, w5, w5next int32 // weights that end at i+3, i+3 and i+4
 	i := 0
-	for ; i+5 <= n; i++ {
-		c := s[i : i+5 : i+5]
-		h := (fnvOffset ^ uint32(c[0])) * fnvPrime
-		h = (h ^ uint32(c[1])) * fnvPrime
-		h = (h ^ uint32(c[2])) * fnvPrime
-		w3 := int32(wts[mix(h, 2)])
-		sum[i+3] += w3 + w4 + w5
-		h = (h ^ uint32(c[3])) * fnvPrime
-		w4 = int32(wts[mix(h, 3)])
-		h = (h ^ uint32(c[4])) * fnvPrime
-		w5, w5next = w5next, int32(wts[mix(h, 4)])
-	}
-	if i > 0 { // what the last full start carries: i+4 <= n
-		sum[i+3] += w4 + w5
-		sum[i+4] += w5next
+	if n >= 5 {
+		i = addFullNgrams(sum, s, wts)
 	}
 	for ; i+3 <= n; i++ { // the last n-grams, cut short by the end
 		h := uint32(fnvOffset)
@@ -129,6 +115,33 @@ func addNgrams(sum []int32, s []byte, wts *weights) {
 			}
 		}
 	}
+}
+
+// addFullNgrams is addNgrams for the starts i with a whole 5-gram,
+// i+5 <= len(s), which len(s) >= 5 must have; it returns the first start
+// without one. The bytes of the window slide through c0..c3 and prev, so
+// each byte is loaded once and no index is bounds-checked in the loop.
+func addFullNgrams(sum []int32, s []byte, wts *weights) int {
+	last := s[4:]                 // last[i] is the fifth byte of the window at i
+	out := sum[3 : 3+len(last)+2] // out[i] is sum[i+3]
+	var w4, w5, w5next int32      // weights that end at i+3, i+3 and i+4
+	c1, c2, c3, prev := s[0], s[1], s[2], s[3]
+	for i, c4 := range last {
+		c0 := c1
+		c1, c2, c3, prev = c2, c3, prev, c4
+		h := (fnvOffset ^ uint32(c0)) * fnvPrime
+		h = (h ^ uint32(c1)) * fnvPrime
+		h = (h ^ uint32(c2)) * fnvPrime
+		out[i] += int32(wts[mix(h, 2)]) + w4 + w5
+		h = (h ^ uint32(c3)) * fnvPrime
+		w4 = int32(wts[mix(h, 3)])
+		h = (h ^ uint32(c4)) * fnvPrime
+		w5, w5next = w5next, int32(wts[mix(h, 4)])
+	}
+	k := len(last) // what the last full start carries
+	out[k] += w4 + w5
+	out[k+1] += w5next
+	return k
 }
 
 // ngramsEndingBefore returns how many of the character n-grams
