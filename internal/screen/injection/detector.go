@@ -139,7 +139,10 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 		}
 		return sc.text.Span(a, b)
 	}
-	sc.toks = tokenize(sc.toks[:0], ns, &sc.gate)
+	// the model first: it counts the words of ns in sc.wc, and tokenize
+	// takes them from there
+	p, a, b := d.model.best(sc, ns)
+	sc.toks = tokenize(sc.toks[:0], ns, &sc.wc, &sc.gate)
 	sc.hits = heuristics(sc.hits[:0], sc.toks, ns, &sc.gate)
 	for _, h := range sc.hits {
 		a, b := mapSpan(h.start, h.end)
@@ -149,7 +152,6 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 		}
 		sc.found = append(sc.found, found{h.cat, wt, a, b, h.marker && wt == h.weight})
 	}
-	p, a, b := d.model.best(sc, ns)
 	a, b = mapSpan(a, b)
 	return p, a, b
 }

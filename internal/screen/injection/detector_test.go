@@ -155,7 +155,7 @@ func TestHeuristics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			toks := tokenize(nil, []byte(tt.text), nil)
+			toks := tokenize(nil, []byte(tt.text), nil, nil)
 			hits := heuristics(nil, toks, []byte(tt.text), nil)
 			var got []string
 			for _, h := range hits {
@@ -342,7 +342,7 @@ func TestAddressedRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
 			s := []byte(tt.text)
-			toks := tokenize(nil, s, nil)
+			toks := tokenize(nil, s, nil, nil)
 			var got []string
 			for i := range toks {
 				for _, r := range rules {

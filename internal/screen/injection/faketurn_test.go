@@ -52,7 +52,7 @@ func fakeTurnTexts() []string {
 func gatedFakeTurnHits(t *testing.T, s []byte) []hit {
 	t.Helper()
 	var gate markerGate
-	tokenize(nil, s, &gate)
+	tokenize(nil, s, nil, &gate)
 	scanned, built := fakeTurnHits(nil, s, nil), fakeTurnHits(nil, s, &gate)
 	if !slices.Equal(scanned, built) {
 		t.Fatalf("fakeTurnHits(%.80q) with the gate tokenize builds = %v, with the scanned one %v", s, built, scanned)

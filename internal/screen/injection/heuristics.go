@@ -147,13 +147,20 @@ type token struct {
 // word returns the bytes of t in s, the text it was made from.
 func (t *token) word(s []byte) []byte { return s[t.start:t.end] }
 
-// tokenize splits normalized text into words and address tokens. When
-// gate is not nil, it also sets gate from the chunks it reads (see
-// markerGate.addChunk), so that fakeTurnHits need not scan s again.
-func tokenize(dst []token, s []byte, gate *markerGate) []token {
+// tokenize splits normalized text into words and address tokens. wc
+// holds the words of s (wc.count(s) was called, as scoring does before
+// it tokenizes) or is nil. When gate is not nil, tokenize also sets gate
+// from the chunks it reads (see markerGate.addChunk), so that
+// fakeTurnHits need not scan s again.
+func tokenize(dst []token, s []byte, wc *wordCounts, gate *markerGate) []token {
 	if gate != nil {
 		*gate = markerGate{}
 	}
+	if wc == nil {
+		wc = new(wordCounts)
+		wc.count(s)
+	}
+	k := 0 // the next word of wc
 	for i := 0; i < len(s); {
 		if s[i] == ' ' || s[i] == '\n' {
 			i++
@@ -178,7 +185,7 @@ func tokenize(dst []token, s []byte, gate *markerGate) []token {
 		case seen&chunkPath != 0 && secretPath(chunk):
 			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive})
 		default:
-			dst = wordsOf(dst, chunk, i)
+			dst = wordTokens(dst, s, i, j, wc, &k)
 		}
 		i = j
 	}
@@ -205,20 +212,21 @@ var chunkBytes = func() (t [256]byte) {
 	return t
 }()
 
-func wordsOf(dst []token, chunk []byte, base int) []token {
-	for i := 0; i < len(chunk); {
-		if !wordByte(chunk[i]) {
-			i++
-			continue
-		}
-		j, h := i, uint32(lexSeed)
-		for j < len(chunk) && wordTable[chunk[j]] {
-			h = lexStep(h, chunk[j])
-			j++
-		}
-		dst = append(dst, token{start: int32(base + i), end: int32(base + j), cls: lexWords.lookup(chunk[i:j], h)})
-		i = j
+// wordTokens appends the words of the chunk s[i:j] as tokens. It takes
+// them from wc, which holds the words of s in order with their spans and
+// hashes (the lexHash of each word): *k is the first word not yet passed,
+// and is moved past the chunk. Words lie inside chunks, since ' ' and
+// '\n' are not word bytes.
+func wordTokens(dst []token, s []byte, i, j int, wc *wordCounts, k *int) []token {
+	sp, n := wc.spans, *k
+	for n < len(wc.hash) && int(sp[2*n]) < i {
+		n++ // a word of an address or path chunk
 	}
+	for ; n < len(wc.hash) && int(sp[2*n+1]) <= j; n++ {
+		a, b := sp[2*n], sp[2*n+1]
+		dst = append(dst, token{start: a, end: b, cls: lexWords.lookup(s[a:b], wc.hash[n])})
+	}
+	*k = n
 	return dst
 }
 

@@ -36,7 +36,7 @@ func TestOrderToAI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
 			s := []byte(tt.text)
-			toks := tokenize(nil, s, nil)
+			toks := tokenize(nil, s, nil, nil)
 			var got float64
 			for i := range toks {
 				if toks[i].cls&cAI == 0 {
@@ -71,7 +71,7 @@ func TestReadingThisRules(t *testing.T) {
 		{"our assistant is reading week at the university", false},
 	} {
 		s := []byte(tt.text)
-		toks := tokenize(nil, s, nil)
+		toks := tokenize(nil, s, nil, nil)
 		got := false
 		for i := range toks {
 			for _, r := range rules {
@@ -92,7 +92,7 @@ func FuzzOrderToAI(f *testing.F) {
 	f.Add("agent:")
 	f.Fuzz(func(t *testing.T, in string) {
 		s := []byte(in)
-		toks := tokenize(nil, s, nil)
+		toks := tokenize(nil, s, nil, nil)
 		for i := range toks {
 			for _, h := range orderToAI(nil, toks, i, s) {
 				if h.start < 0 || h.end > len(s) || h.start >= h.end {
@@ -161,7 +161,7 @@ func TestOrderReaderOrInstructions(t *testing.T) {
 // none.
 func orderWeightOf(text string) float64 {
 	s := []byte(text)
-	toks := tokenize(nil, s, nil)
+	toks := tokenize(nil, s, nil, nil)
 	var got float64
 	for i := range toks {
 		if toks[i].cls&cAI != 0 {

@@ -17,7 +17,7 @@ func TestLeadRules(t *testing.T) {
 	}
 	tried := 0
 	for _, s := range texts {
-		toks := tokenize(nil, s, nil)
+		toks := tokenize(nil, s, nil, nil)
 		for i := range toks {
 			var want uint64
 			for r := range rules {

@@ -139,7 +139,7 @@ func TestDescribedOverride(t *testing.T) {
 	var toks []token
 	check := func(text string, want bool) {
 		s := []byte(text)
-		toks = tokenize(toks[:0], s, nil)
+		toks = tokenize(toks[:0], s, nil, nil)
 		n := 0
 		for _, h := range heuristics(nil, toks, s, nil) {
 			if h.cat != CatOverride {
