@@ -3,6 +3,7 @@ package injection
 import (
 	"bytes"
 	"encoding/base64"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -307,12 +308,16 @@ func rot13(c byte) byte {
 
 // rot13Line counts words that are common English words in rot13 form
 // ("gur" for "the") and in plain form. The plain ones only matter once
-// enough rot13 words are found, so most lines are read once.
+// enough rot13 words are found, so most lines are read once, and a word
+// whose first letter and length no rot13 word has is not looked up.
 func rot13Line(line []byte) bool {
 	var w [16]byte
 	n, rot := 0, 0
 	for i, j := nextLetters(line, 0); i < len(line); i, j = nextLetters(line, j) {
 		n++
+		if j-i >= len(w) || rot13Shapes[line[i]]&(1<<(j-i)) == 0 {
+			continue
+		}
 		if wd, ok := lowerWord(&w, line[i:j]); ok && rot13Word(wd) && !commonWord(wd) {
 			rot++
 		}
@@ -362,22 +367,45 @@ var asciiLetter = func() (t [256]bool) {
 	return t
 }()
 
-func commonWord(w []byte) bool {
-	switch string(w) {
-	case "the", "and", "you", "your", "to", "of", "is", "are", "all", "this", "that", "for",
-		"with", "now", "please", "ignore", "previous", "instructions", "send", "system", "prompt",
-		"it", "in", "on", "be", "not", "what", "have", "from":
-		return true
+// commonWords are the words rot13Line looks for, plain and in rot13
+// form: common English words and words of instructions.
+var commonWords = strings.Fields("the and you your to of is are all this that for with now please " +
+	"ignore previous instructions send system prompt it in on be not what have from")
+
+// plainWords and rot13Words are commonWords and their rot13 forms;
+// rot13Shapes[c] has bit n set when a rot13 word of n letters starts
+// with c, in either case.
+var (
+	plainWords, rot13Words = newWordSet(commonWords, false), newWordSet(commonWords, true)
+	rot13Shapes            = func() (t [256]uint16) {
+		for _, w := range commonWords {
+			c := rot13(w[0])
+			t[c] |= 1 << len(w)
+			t[c&^0x20] |= 1 << len(w)
+		}
+		return t
+	}()
+)
+
+// newWordSet returns a set of words, as a lexTable, rot13-encoded first
+// when rot is true.
+func newWordSet(words []string, rot bool) lexTable {
+	m := make(map[string]uint32, len(words))
+	for _, w := range words {
+		if rot {
+			b := []byte(w)
+			for i, c := range b {
+				b[i] = rot13(c)
+			}
+			w = string(b)
+		}
+		m[w] = 1
 	}
-	return false
+	return newLexTable(m)
 }
 
-func rot13Word(w []byte) bool {
-	switch string(w) {
-	case "gur", "naq", "lbh", "lbhe", "gb", "bs", "vf", "ner", "nyy", "guvf", "gung", "sbe",
-		"jvgu", "abj", "cyrnfr", "vtaber", "cerivbhf", "vafgehpgvbaf", "fraq", "flfgrz", "cebzcg",
-		"vg", "va", "ba", "or", "abg", "jung", "unir", "sebz":
-		return true
-	}
-	return false
-}
+// commonWord reports whether lower-case w is one of commonWords.
+func commonWord(w []byte) bool { return plainWords.lookup(w, lexHash(w)) != 0 }
+
+// rot13Word reports whether lower-case w is one of commonWords in rot13.
+func rot13Word(w []byte) bool { return rot13Words.lookup(w, lexHash(w)) != 0 }

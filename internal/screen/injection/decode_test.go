@@ -2,6 +2,7 @@ package injection
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -27,15 +28,54 @@ func rot13LineReference(line []byte) bool {
 				w[m] |= 0x20
 			}
 			switch {
-			case commonWord(w[:k]):
+			case commonWordReference(w[:k]):
 				plain++
-			case rot13Word(w[:k]):
+			case rot13WordReference(w[:k]):
 				rot++
 			}
 		}
 		i = j
 	}
 	return n >= 3 && rot >= 2 && rot*4 >= n && rot > 2*plain
+}
+
+func commonWordReference(w []byte) bool {
+	switch string(w) {
+	case "the", "and", "you", "your", "to", "of", "is", "are", "all", "this", "that", "for",
+		"with", "now", "please", "ignore", "previous", "instructions", "send", "system", "prompt",
+		"it", "in", "on", "be", "not", "what", "have", "from":
+		return true
+	}
+	return false
+}
+
+func rot13WordReference(w []byte) bool {
+	switch string(w) {
+	case "gur", "naq", "lbh", "lbhe", "gb", "bs", "vf", "ner", "nyy", "guvf", "gung", "sbe",
+		"jvgu", "abj", "cyrnfr", "vtaber", "cerivbhf", "vafgehpgvbaf", "fraq", "flfgrz", "cebzcg",
+		"vg", "va", "ba", "or", "abg", "jung", "unir", "sebz":
+		return true
+	}
+	return false
+}
+
+// TestWordSetsMatchReference: the word sets hold exactly the words of
+// the reference lists.
+func TestWordSetsMatchReference(t *testing.T) {
+	words := strings.Fields("the and you your to of is are all this that for with now please ignore previous " +
+		"instructions send system prompt it in on be not what have from gur naq lbh lbhe gb bs vf ner nyy guvf " +
+		"gung sbe jvgu abj cyrnfr vtaber cerivbhf vafgehpgvbaf fraq flfgrz cebzcg vg va ba or abg jung unir sebz")
+	for _, w := range commonWords {
+		r := rot13String(w)
+		words = append(words, w, r, w+"s", r[1:], "x"+w)
+	}
+	for _, w := range words {
+		b := []byte(w)
+		if commonWord(b) != commonWordReference(b) || rot13Word(b) != rot13WordReference(b) {
+			t.Errorf("%q: commonWord %v, rot13Word %v; reference %v, %v", w,
+				commonWord(b), rot13Word(b), commonWordReference(b), rot13WordReference(b))
+		}
+	}
 }
 
 // TestRot13LineMatchesReference compares rot13Line with the one-pass
