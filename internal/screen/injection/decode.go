@@ -3,6 +3,7 @@ package injection
 import (
 	"bytes"
 	"encoding/base64"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -87,7 +88,7 @@ func (x *extractor) extract(s []byte, start, end, depth int, html bool) {
 func (x *extractor) encodedRuns(s []byte, depth int, pos func(i, j int) (int, int)) {
 	var tmp [512]byte
 	for i := 0; i < len(s); {
-		if !b64Char(s[i]) {
+		if b64Class[s[i]] == 0 && s[i] != '=' { // not b64Char, by table
 			i++
 			continue
 		}
@@ -308,36 +309,56 @@ func rot13(c byte) byte {
 }
 
 // rot13Line counts words that are common English words in rot13 form
-// ("gur" for "the") and in plain form.
+// ("gur" for "the") and in plain form. The plain ones only matter once
+// enough rot13 words are found, so most lines are read once, and a word
+// whose first letter and length no rot13 word has is not looked up.
 func rot13Line(line []byte) bool {
-	var n, plain, rot int
 	var w [16]byte
-	for i := 0; i < len(line); {
-		c := line[i] | 0x20
-		if c < 'a' || c > 'z' {
-			i++
+	n, rot := 0, 0
+	for i, j := nextLetters(line, 0); i < len(line); i, j = nextLetters(line, j) {
+		n++
+		if j-i >= len(w) || rot13Shapes[line[i]]&(1<<(j-i)) == 0 {
 			continue
 		}
-		j := i + 1
-		for j < len(line) && asciiLetter[line[j]] {
-			j++
+		if wd, ok := lowerWord(&w, line[i:j]); ok && rot13Word(wd) && !commonWord(wd) {
+			rot++
 		}
-		n++
-		if j-i <= len(w) {
-			k := copy(w[:], line[i:j])
-			for m := range k {
-				w[m] |= 0x20
-			}
-			switch {
-			case commonWord(w[:k]):
-				plain++
-			case rot13Word(w[:k]):
-				rot++
-			}
-		}
-		i = j
 	}
-	return n >= 3 && rot >= 2 && rot*4 >= n && rot > 2*plain
+	if n < 3 || rot < 2 || rot*4 < n {
+		return false
+	}
+	plain := 0
+	for i, j := nextLetters(line, 0); i < len(line); i, j = nextLetters(line, j) {
+		if wd, ok := lowerWord(&w, line[i:j]); ok && commonWord(wd) {
+			plain++
+		}
+	}
+	return rot > 2*plain
+}
+
+// nextLetters returns the next word of line at or after byte i: a run
+// of ASCII letters [start, end); start is len(line) when there is none.
+func nextLetters(line []byte, i int) (start, end int) {
+	for i < len(line) && !asciiLetter[line[i]] {
+		i++
+	}
+	j := i
+	for j < len(line) && asciiLetter[line[j]] {
+		j++
+	}
+	return i, j
+}
+
+// lowerWord copies word, lower-cased, to w; ok is false when it does not
+// fit (no listed word is that long).
+func lowerWord(w *[16]byte, word []byte) (_ []byte, ok bool) {
+	if len(word) > len(w) {
+		return nil, false
+	}
+	for m, c := range word {
+		w[m] = c | 0x20
+	}
+	return w[:len(word)], true
 }
 
 // asciiLetter reports the ASCII letters.
@@ -348,22 +369,45 @@ var asciiLetter = func() (t [256]bool) {
 	return t
 }()
 
-func commonWord(w []byte) bool {
-	switch string(w) {
-	case "the", "and", "you", "your", "to", "of", "is", "are", "all", "this", "that", "for",
-		"with", "now", "please", "ignore", "previous", "instructions", "send", "system", "prompt",
-		"it", "in", "on", "be", "not", "what", "have", "from":
-		return true
+// commonWords are the words rot13Line looks for, plain and in rot13
+// form: common English words and words of instructions.
+var commonWords = strings.Fields("the and you your to of is are all this that for with now please " +
+	"ignore previous instructions send system prompt it in on be not what have from")
+
+// plainWords and rot13Words are commonWords and their rot13 forms;
+// rot13Shapes[c] has bit n set when a rot13 word of n letters starts
+// with c, in either case.
+var (
+	plainWords, rot13Words = newWordSet(commonWords, false), newWordSet(commonWords, true)
+	rot13Shapes            = func() (t [256]uint16) {
+		for _, w := range commonWords {
+			c := rot13(w[0])
+			t[c] |= 1 << len(w)
+			t[c&^0x20] |= 1 << len(w)
+		}
+		return t
+	}()
+)
+
+// newWordSet returns a set of words, as a lexTable, rot13-encoded first
+// when rot is true.
+func newWordSet(words []string, rot bool) lexTable {
+	m := make(map[string]uint32, len(words))
+	for _, w := range words {
+		if rot {
+			b := []byte(w)
+			for i, c := range b {
+				b[i] = rot13(c)
+			}
+			w = string(b)
+		}
+		m[w] = 1
 	}
-	return false
+	return newLexTable(m)
 }
 
-func rot13Word(w []byte) bool {
-	switch string(w) {
-	case "gur", "naq", "lbh", "lbhe", "gb", "bs", "vf", "ner", "nyy", "guvf", "gung", "sbe",
-		"jvgu", "abj", "cyrnfr", "vtaber", "cerivbhf", "vafgehpgvbaf", "fraq", "flfgrz", "cebzcg",
-		"vg", "va", "ba", "or", "abg", "jung", "unir", "sebz":
-		return true
-	}
-	return false
-}
+// commonWord reports whether lower-case w is one of commonWords.
+func commonWord(w []byte) bool { return plainWords.lookup(w, lexHash(w)) != 0 }
+
+// rot13Word reports whether lower-case w is one of commonWords in rot13.
+func rot13Word(w []byte) bool { return rot13Words.lookup(w, lexHash(w)) != 0 }

@@ -79,6 +79,7 @@ type scratch struct {
 	sum   []int32
 	cnt   []int32
 	toks  []token
+	gate  markerGate
 	hits  []hit
 	ex    extractor
 	found []found
@@ -138,8 +139,11 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 		}
 		return sc.text.Span(a, b)
 	}
-	sc.toks = tokenize(sc.toks[:0], ns)
-	sc.hits = heuristics(sc.hits[:0], sc.toks, ns)
+	// the model first: it counts the words of ns in sc.wc, and tokenize
+	// takes them from there
+	p, a, b := d.model.best(sc, ns)
+	sc.toks = tokenize(sc.toks[:0], ns, &sc.wc, &sc.gate)
+	sc.hits = heuristics(sc.hits[:0], sc.toks, ns, &sc.gate)
 	for _, h := range sc.hits {
 		a, b := mapSpan(h.start, h.end)
 		wt := h.weight
@@ -148,7 +152,6 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 		}
 		sc.found = append(sc.found, found{h.cat, wt, a, b, h.marker && wt == h.weight})
 	}
-	p, a, b := d.model.best(sc, ns)
 	a, b = mapSpan(a, b)
 	return p, a, b
 }
@@ -192,15 +195,25 @@ func (sc *scratch) prefixSums(s []byte, wts *weights) {
 	sc.cnt = slices.Grow(sc.cnt[:0], n+1)[:n+1]
 	clear(sc.sum)
 	clear(sc.cnt)
-	addNgrams(sc.sum, sc.cnt, s, wts) // n-grams added in place, without a list
+	addNgrams(sc.sum, s, wts) // n-grams added in place, without a list
 	sc.feats = wordFeatures(sc.feats[:0], s, &sc.wc)
 	for _, f := range sc.feats {
 		sc.sum[f.pos+1] += int32(wts[f.h&hashMask])
 		sc.cnt[f.pos+1]++
 	}
-	for i := 1; i <= n; i++ {
-		sc.sum[i] += sc.sum[i-1]
-		sc.cnt[i] += sc.cnt[i-1]
+	runningTotals(sc.sum, sc.cnt)
+}
+
+// runningTotals turns the per-position weights and feature counts into
+// prefix sums, adding the character n-grams to the counts (see
+// ngramsEndingBefore). The totals are kept in registers.
+func runningTotals(sum, cnt []int32) {
+	cnt = cnt[:len(sum)]
+	var ts, tc int32
+	for i := 1; i < len(sum); i++ {
+		ts += sum[i]
+		tc += cnt[i] + ngramsEndingBefore(i)
+		sum[i], cnt[i] = ts, tc
 	}
 }
 

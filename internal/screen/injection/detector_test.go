@@ -155,8 +155,8 @@ func TestHeuristics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			toks := tokenize(nil, []byte(tt.text))
-			hits := heuristics(nil, toks, []byte(tt.text))
+			toks := tokenize(nil, []byte(tt.text), nil, nil)
+			hits := heuristics(nil, toks, []byte(tt.text), nil)
 			var got []string
 			for _, h := range hits {
 				got = append(got, h.cat)
@@ -342,11 +342,11 @@ func TestAddressedRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
 			s := []byte(tt.text)
-			toks := tokenize(nil, s)
+			toks := tokenize(nil, s, nil, nil)
 			var got []string
 			for i := range toks {
 				for _, r := range rules {
-					if _, ok := match(toks, i, r.steps); ok && addressed[r.name] {
+					if _, ok := match(toks, s, i, r.steps); ok && addressed[r.name] {
 						got = append(got, r.name+":"+r.cat)
 					}
 				}
@@ -356,7 +356,7 @@ func TestAddressedRules(t *testing.T) {
 			}
 			// the hits reach heuristics' output with their category
 			var cats []string
-			for _, h := range heuristics(nil, toks, s) {
+			for _, h := range heuristics(nil, toks, s, nil) {
 				cats = append(cats, h.cat)
 			}
 			if tt.want != "" && !slices.Contains(cats, tt.want) {

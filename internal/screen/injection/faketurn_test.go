@@ -43,11 +43,25 @@ func fakeTurnTexts() []string {
 	for _, r := range roleLines {
 		out = append(out, r.label+" hi", "line\n"+r.label+" hi\n", " "+r.label, r.label[:len(r.label)-1])
 	}
-	return append(out, strings.Join(out, "\n"), "###", "<", "[", "|", "end of", "override", "\n\n\n")
+	return append(out, strings.Join(out, "\n"), "###", "<", "[", "|", "end of", "override", "\n\n\n",
+		"weekend of", "end\nof", "http://x.io/end of", "a@b.co<system>", "~/.ssh/###", "x_override_y")
+}
+
+// gatedFakeTurnHits runs fakeTurnHits with the gate that init scans for
+// and with the one tokenize builds; both must give the same hits.
+func gatedFakeTurnHits(t *testing.T, s []byte) []hit {
+	t.Helper()
+	var gate markerGate
+	tokenize(nil, s, nil, &gate)
+	scanned, built := fakeTurnHits(nil, s, nil), fakeTurnHits(nil, s, &gate)
+	if !slices.Equal(scanned, built) {
+		t.Fatalf("fakeTurnHits(%.80q) with the gate tokenize builds = %v, with the scanned one %v", s, built, scanned)
+	}
+	return scanned
 }
 
 // TestFakeTurnHitsMatchReference: the gated search finds exactly what the
-// exhaustive one does, in the same order.
+// exhaustive one does, in the same order, whichever way the gate is made.
 func TestFakeTurnHitsMatchReference(t *testing.T) {
 	texts := scoringCorpus(t)
 	for _, s := range fakeTurnTexts() {
@@ -55,7 +69,7 @@ func TestFakeTurnHitsMatchReference(t *testing.T) {
 	}
 	found := 0
 	for _, s := range texts {
-		got, want := fakeTurnHits(nil, s), fakeTurnHitsReference(nil, s)
+		got, want := gatedFakeTurnHits(t, s), fakeTurnHitsReference(nil, s)
 		if !slices.Equal(got, want) {
 			t.Fatalf("fakeTurnHits(%.80q) = %v, want %v", s, got, want)
 		}
@@ -71,7 +85,7 @@ func FuzzFakeTurnHits(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, s []byte) {
-		if got, want := fakeTurnHits(nil, s), fakeTurnHitsReference(nil, s); !slices.Equal(got, want) {
+		if got, want := gatedFakeTurnHits(t, s), fakeTurnHitsReference(nil, s); !slices.Equal(got, want) {
 			t.Fatalf("fakeTurnHits(%q) = %v, want %v", s, got, want)
 		}
 	})

@@ -93,31 +93,18 @@ func wordFeatures(dst []feature, s []byte, wc *wordCounts) []feature {
 type weights = [1 << hashBits]int8
 
 // addNgrams adds the weights of the character n-grams of s (the ones
-// features lists) to sum[k+1] for the byte k each ends at, and counts
-// them in cnt[k+1], without making the list. sum and cnt have len(s)+1
-// elements.
-func addNgrams(sum, cnt []int32, s []byte, wts *weights) {
+// features lists) to sum[k+1] for the byte k each ends at, without making
+// the list; sum has len(s)+1 elements. Their numbers are known without
+// counting (see ngramsEndingBefore). Byte p+3 is where the 3-gram starting at p,
+// the 4-gram starting at p-1 and the 5-gram starting at p-2 end, so the
+// weights of the longer ones are carried to the next positions and each
+// element of sum is written once.
+func addNgrams(sum []int32, s []byte, wts *weights) {
 	n := len(s)
-	sum, cnt = sum[:n+1], cnt[:n+1]
+	sum = sum[:n+1]
 	i := 0
-	for ; i+5 <= n; i++ {
-		c := s[i : i+5 : i+5]
-		h := (fnvOffset ^ uint32(c[0])) * fnvPrime
-		h = (h ^ uint32(c[1])) * fnvPrime
-		h = (h ^ uint32(c[2])) * fnvPrime
-		w3 := wts[mix(h, 2)]
-		h = (h ^ uint32(c[3])) * fnvPrime
-		w4 := wts[mix(h, 3)]
-		h = (h ^ uint32(c[4])) * fnvPrime
-		w5 := wts[mix(h, 4)]
-		o := sum[i+3 : i+6 : i+6]
-		o[0] += int32(w3)
-		o[1] += int32(w4)
-		o[2] += int32(w5)
-		k := cnt[i+3 : i+6 : i+6]
-		k[0]++
-		k[1]++
-		k[2]++
+	if n >= 5 {
+		i = addFullNgrams(sum, s, wts)
 	}
 	for ; i+3 <= n; i++ { // the last n-grams, cut short by the end
 		h := uint32(fnvOffset)
@@ -125,11 +112,42 @@ func addNgrams(sum, cnt []int32, s []byte, wts *weights) {
 			h = (h ^ uint32(s[k])) * fnvPrime
 			if k-i >= 2 {
 				sum[k+1] += int32(wts[mix(h, uint32(k-i))])
-				cnt[k+1]++
 			}
 		}
 	}
 }
+
+// addFullNgrams is addNgrams for the starts i with a whole 5-gram,
+// i+5 <= len(s), which len(s) >= 5 must have; it returns the first start
+// without one. The bytes of the window slide through c0..c3 and prev, so
+// each byte is loaded once and no index is bounds-checked in the loop.
+func addFullNgrams(sum []int32, s []byte, wts *weights) int {
+	last := s[4:]                 // last[i] is the fifth byte of the window at i
+	out := sum[3 : 3+len(last)+2] // out[i] is sum[i+3]
+	var w4, w5, w5next int32      // weights that end at i+3, i+3 and i+4
+	c1, c2, c3, prev := s[0], s[1], s[2], s[3]
+	for i, c4 := range last {
+		c0 := c1
+		c1, c2, c3, prev = c2, c3, prev, c4
+		h := (fnvOffset ^ uint32(c0)) * fnvPrime
+		h = (h ^ uint32(c1)) * fnvPrime
+		h = (h ^ uint32(c2)) * fnvPrime
+		out[i] += int32(wts[mix(h, 2)]) + w4 + w5
+		h = (h ^ uint32(c3)) * fnvPrime
+		w4 = int32(wts[mix(h, 3)])
+		h = (h ^ uint32(c4)) * fnvPrime
+		w5, w5next = w5next, int32(wts[mix(h, 4)])
+	}
+	k := len(last) // what the last full start carries
+	out[k] += w4 + w5
+	out[k+1] += w5next
+	return k
+}
+
+// ngramsEndingBefore returns how many of the character n-grams
+// addNgrams adds end at byte i-1 of a text of at least i bytes: a 3-,
+// a 4- and a 5-gram from byte 4 on, fewer before.
+func ngramsEndingBefore(i int) int32 { return int32(min(max(i-2, 0), 3)) }
 
 // shortLen is the length below which a text gets a length feature.
 const shortLen = 64

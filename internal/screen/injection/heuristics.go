@@ -2,6 +2,7 @@ package injection
 
 import (
 	"bytes"
+	"math/bits"
 	"strings"
 )
 
@@ -51,7 +52,10 @@ const (
 // leadMask is the union of classes that can start a rule.
 var leadMask uint32
 
-func init() {
+// markLeads marks the words that start a literal rule with cLead in the
+// lexicon and sets leadMask; the lexicon's init calls it before it
+// builds lexWords.
+func markLeads() {
 	for _, r := range rules {
 		if r.steps[0].lit != "" {
 			lexicon[r.steps[0].lit] |= cLead
@@ -134,63 +138,118 @@ type hit struct {
 	marker     bool // a chat-template marker (fakeTurns)
 }
 
-// token is a word of normalized text with its classes.
+// token is a word of normalized text, as its span, with its classes.
 type token struct {
 	start, end int32
 	cls        uint32
-	word       []byte
 }
 
-// tokenize splits normalized text into words and address tokens.
-func tokenize(dst []token, s []byte) []token {
+// word returns the bytes of t in s, the text it was made from.
+func (t *token) word(s []byte) []byte { return s[t.start:t.end] }
+
+// tokenize splits normalized text into words and address tokens. wc
+// holds the words of s (wc.count(s) was called, as scoring does before
+// it tokenizes) or is nil. When gate is not nil, tokenize also sets gate
+// from the chunks it reads (see markerGate.addChunk), so that
+// fakeTurnHits need not scan s again.
+func tokenize(dst []token, s []byte, wc *wordCounts, gate *markerGate) []token {
+	if gate != nil {
+		*gate = markerGate{}
+	}
+	if wc == nil {
+		wc = new(wordCounts)
+		wc.count(s)
+	}
+	k := 0 // the next word of wc
 	for i := 0; i < len(s); {
 		if s[i] == ' ' || s[i] == '\n' {
 			i++
 			continue
 		}
-		j, path := i, false
-		for j < len(s) && s[j] != ' ' && s[j] != '\n' {
-			path = path || s[j] == '/' || s[j] == '_' || s[j] == '.' // see pathLike
+		j, seen := i, byte(0)
+		for j < len(s) {
+			f := chunkBytes[s[j]]
+			if f&chunkEnd != 0 {
+				break
+			}
+			seen |= f
 			j++
 		}
 		chunk := s[i:j]
+		if gate != nil {
+			gate.addChunk(s, i, j, seen)
+		}
 		switch {
-		case isAddr(chunk):
-			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr, word: chunk})
-		case path && secretPath(chunk):
-			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive, word: chunk})
+		case isAddr(chunk, seen):
+			dst = append(dst, token{start: int32(i), end: int32(j), cls: cAddr})
+		case seen&chunkPath != 0 && secretPath(chunk):
+			dst = append(dst, token{start: int32(i), end: int32(j), cls: cPath | cSensitive})
 		default:
-			dst = wordsOf(dst, chunk, i)
+			dst = wordTokens(dst, s, i, j, wc, &k)
 		}
 		i = j
 	}
 	return dst
 }
 
-func wordsOf(dst []token, chunk []byte, base int) []token {
-	for i := 0; i < len(chunk); {
-		if !wordByte(chunk[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(chunk) && wordByte(chunk[j]) {
-			j++
-		}
-		wd := chunk[i:j]
-		dst = append(dst, token{start: int32(base + i), end: int32(base + j), cls: lexicon[string(wd)], word: wd})
-		i = j
+// Flags of chunkBytes: the bytes that end a chunk, and those tokenize
+// notes for later checks.
+const (
+	chunkEnd     = 1 << iota // ' ', '\n'
+	chunkPath                // '/', '_', '.': the chunk may be a path (see pathLike)
+	chunkAt                  // '@': the chunk may be an e-mail address
+	chunkLt                  // '<'
+	chunkBracket             // '['
+	chunkHash                // '#'
+	chunkV                   // 'v', as in "override"
+)
+
+// chunkBytes flags the bytes tokenize looks for in one pass over a chunk.
+var chunkBytes = func() (t [256]byte) {
+	t[' '], t['\n'] = chunkEnd, chunkEnd
+	t['/'], t['_'], t['.'] = chunkPath, chunkPath, chunkPath
+	t['@'], t['<'], t['['], t['#'], t['v'] = chunkAt, chunkLt, chunkBracket, chunkHash, chunkV
+	return t
+}()
+
+// wordTokens appends the words of the chunk s[i:j] as tokens. It takes
+// them from wc, which holds the words of s in order with their spans and
+// hashes (the lexHash of each word): *k is the first word not yet passed,
+// and is moved past the chunk. Words lie inside chunks, since ' ' and
+// '\n' are not word bytes.
+func wordTokens(dst []token, s []byte, i, j int, wc *wordCounts, k *int) []token {
+	sp, n := wc.spans, *k
+	for n < len(wc.hash) && int(sp[2*n]) < i {
+		n++ // a word of an address or path chunk
 	}
+	for ; n < len(wc.hash) && int(sp[2*n+1]) <= j; n++ {
+		a, b := sp[2*n], sp[2*n+1]
+		dst = append(dst, token{start: a, end: b, cls: lexWords.lookup(s[a:b], wc.hash[n])})
+	}
+	*k = n
 	return dst
 }
 
-// isAddr reports e-mail addresses and URLs.
-func isAddr(b []byte) bool {
-	if at := bytes.IndexByte(b, '@'); at > 0 && bytes.IndexByte(b[at:], '.') > 1 {
-		return true
+// isAddr reports e-mail addresses and URLs; seen has the chunkBytes
+// flags of b's bytes, so only a chunk with an '@' is searched for one.
+func isAddr(b []byte, seen byte) bool {
+	if seen&chunkAt != 0 {
+		if at := bytes.IndexByte(b, '@'); at > 0 && bytes.IndexByte(b[at:], '.') > 1 {
+			return true
+		}
 	}
-	return bytes.HasPrefix(b, []byte("http://")) || bytes.HasPrefix(b, []byte("https://")) ||
-		bytes.HasPrefix(b, []byte("www.")) || bytes.HasPrefix(b, []byte("ftp://"))
+	if len(b) < len("www.") {
+		return false
+	}
+	switch b[0] {
+	case 'h':
+		return bytes.HasPrefix(b, []byte("http://")) || bytes.HasPrefix(b, []byte("https://"))
+	case 'w':
+		return bytes.HasPrefix(b, []byte("www."))
+	case 'f':
+		return bytes.HasPrefix(b, []byte("ftp://"))
+	}
+	return false
 }
 
 // secretPaths are parts of the names of files that hold credentials.
@@ -241,22 +300,19 @@ func pathLike(b []byte) bool {
 	return false
 }
 
-// heuristics appends the hits found in normalized text s.
-func heuristics(dst []hit, toks []token, s []byte) []hit {
+// heuristics appends the hits found in normalized text s, whose tokens
+// are toks; gate is the marker gate tokenize set, or nil.
+func heuristics(dst []hit, toks []token, s []byte, gate *markerGate) []hit {
 	for i := range toks {
 		if toks[i].cls&leadMask == 0 {
 			continue
 		}
 		t := &toks[i]
-		for r := range rules {
-			// the first step inline: most rules fail on it
-			if st := &rules[r].steps[0]; st.lit == "" && t.cls&st.cls == 0 ||
-				st.lit != "" && (t.cls&cLead == 0 || string(t.word) != st.lit) {
-				continue
-			}
-			if end, ok := match(toks, i, rules[r].steps); ok {
+		for set := leadRules(t, s); set != 0; set &= set - 1 {
+			r := bits.TrailingZeros64(set)
+			if end, ok := match(toks, s, i, rules[r].steps); ok {
 				dst = append(dst, hit{rules[r].cat, rules[r].weight, int(toks[i].start), int(toks[end].end),
-					i > 0 && describes[string(toks[i-1].word)], false})
+					i > 0 && describes[string(toks[i-1].word(s))], false})
 			}
 		}
 		if t.cls&cAIv != 0 && vocative(toks, i, s) {
@@ -266,7 +322,48 @@ func heuristics(dst []hit, toks []token, s []byte) []hit {
 			dst = orderToAI(dst, toks, i, s)
 		}
 	}
-	return fakeTurnHits(dst, s)
+	return fakeTurnHits(dst, s, gate)
+}
+
+// ruleLeads[b] is the set of the rules (bit r for rules[r]) whose first
+// step is a class with bit b; litLeads is the set of those whose first
+// step is a literal word.
+var ruleLeads, litLeads = indexRuleLeads()
+
+func indexRuleLeads() (leads [32]uint64, lits uint64) {
+	if len(rules) > 64 {
+		panic("injection: more than 64 rules for the uint64 rule sets")
+	}
+	for r, ru := range rules {
+		st := ru.steps[0]
+		if st.lit != "" {
+			lits |= 1 << r
+			continue
+		}
+		for b := range leads {
+			if st.cls&(1<<b) != 0 {
+				leads[b] |= 1 << r
+			}
+		}
+	}
+	return leads, lits
+}
+
+// leadRules returns the set of the rules whose first step token t of s
+// matches, so heuristics tries only those, in rule order.
+func leadRules(t *token, s []byte) uint64 {
+	var set uint64
+	for c := t.cls &^ cLead; c != 0; c &= c - 1 {
+		set |= ruleLeads[bits.TrailingZeros32(c)]
+	}
+	if t.cls&cLead != 0 {
+		for m := litLeads; m != 0; m &= m - 1 {
+			if r := bits.TrailingZeros64(m); string(t.word(s)) == rules[r].steps[0].lit {
+				set |= 1 << r
+			}
+		}
+	}
+	return set
 }
 
 // vocativeWeight is the weight of a sentence that opens by addressing
@@ -285,7 +382,7 @@ func vocative(toks []token, i int, s []byte) bool {
 	if int(t.end) >= len(s) {
 		return false
 	}
-	if s[t.end] != ',' || string(t.word) == "model" {
+	if s[t.end] != ',' || string(t.word(s)) == "model" {
 		return false
 	}
 	j := i
@@ -317,16 +414,17 @@ var describes = map[string]bool{
 	"against": true,
 }
 
-// match tries steps at token i; it returns the last matched token.
-func match(toks []token, i int, steps []step) (int, bool) {
-	if !matches(toks[i], steps[0]) {
+// match tries steps at token i of toks, the tokens of s; it returns the
+// last matched token.
+func match(toks []token, s []byte, i int, steps []step) (int, bool) {
+	if !matches(&toks[i], s, steps[0]) {
 		return 0, false
 	}
 	at := i
 	for _, st := range steps[1:] {
 		found := false
 		for k := at + 1; k < len(toks) && k <= at+1+st.gap; k++ {
-			if matches(toks[k], st) {
+			if matches(&toks[k], s, st) {
 				at, found = k, true
 				break
 			}
@@ -338,16 +436,22 @@ func match(toks []token, i int, steps []step) (int, bool) {
 	return at, true
 }
 
-func matches(t token, st step) bool {
+// matches reports whether token t of s matches step st.
+func matches(t *token, s []byte, st step) bool {
 	if st.lit != "" {
-		return string(t.word) == st.lit
+		return string(t.word(s)) == st.lit
 	}
 	return t.cls&st.cls != 0
 }
 
-func fakeTurnHits(dst []hit, s []byte) []hit {
-	var gate markerGate
-	gate.init(s)
+// fakeTurnHits appends the chat-template markers and role labels in s.
+// gate says which markers s can hold (tokenize sets it); nil means s is
+// scanned for that first.
+func fakeTurnHits(dst []hit, s []byte, gate *markerGate) []hit {
+	if gate == nil {
+		gate = new(markerGate)
+		gate.init(s)
+	}
 	for _, f := range fakeTurns {
 		if !gate.allows(f.marker) {
 			continue // the text lacks what the marker starts with
@@ -394,6 +498,30 @@ func (g *markerGate) init(s []byte) {
 	g.hashes = bytes.Contains(s, []byte("###"))
 	g.override = bytes.Contains(s, []byte("override"))
 	g.endOf = bytes.Contains(s, []byte("end of"))
+}
+
+// addChunk adds to g what the chunk s[i:j] (a run of bytes other than
+// ' ' and '\n', as tokenize splits them) can contribute, seen being the
+// chunkBytes flags of its bytes. Every marker word but "end of" lies
+// within a chunk; "end of" needs a chunk that ends in "end" followed by
+// " of". So the gate built chunk by chunk allows every marker that init
+// allows.
+func (g *markerGate) addChunk(s []byte, i, j int, seen byte) {
+	if seen&(chunkLt|chunkBracket|chunkHash|chunkV) != 0 {
+		g.addBytes(s[i:j], seen)
+	}
+	if !g.endOf && s[j-1] == 'd' {
+		g.endOf = bytes.HasSuffix(s[i:j], []byte("end")) && bytes.HasPrefix(s[j:], []byte(" of"))
+	}
+}
+
+// addBytes is addChunk for the markers that start with '<', '[' or '#'
+// and "override", which have a byte most chunks lack.
+func (g *markerGate) addBytes(chunk []byte, seen byte) {
+	g.lt = g.lt || seen&chunkLt != 0
+	g.bracket = g.bracket || seen&chunkBracket != 0
+	g.hashes = g.hashes || seen&chunkHash != 0 && bytes.Contains(chunk, []byte("###"))
+	g.override = g.override || seen&chunkV != 0 && len(chunk) >= len("override") && bytes.Contains(chunk, []byte("override"))
 }
 
 func (g *markerGate) allows(marker string) bool {

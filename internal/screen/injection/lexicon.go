@@ -36,7 +36,12 @@ const (
 	cImp                          // tell, reply, approve, delete … (a verb that opens an order)
 )
 
-var lexicon = map[string]uint32{}
+// lexicon maps a word to its classes while init builds it; lexWords,
+// made from it, is what the tokenizer reads.
+var (
+	lexicon  = map[string]uint32{}
+	lexWords lexTable
+)
 
 func init() {
 	add := func(c uint32, words ...string) {
@@ -124,4 +129,6 @@ func init() {
 		"dis", "envoyez", "repondez", "inform", "record", "note", "issue", "refund", "shortlist", "direct")
 	add(cLimits, "restrictions", "filters", "filter", "limits", "limitations", "rules", "censorship",
 		"guidelines", "boundaries", "ethics", "morals", "einschrankungen", "regeln", "grenzen", "filtern")
+	markLeads()
+	lexWords = newLexTable(lexicon)
 }

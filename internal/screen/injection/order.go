@@ -76,16 +76,16 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 		return dst
 	}
 	k := colon + 1
-	for k < len(toks) && k <= colon+2 && orderFiller[string(toks[k].word)] {
+	for k < len(toks) && k <= colon+2 && orderFiller[string(toks[k].word(s))] {
 		k++
 	}
 	if k < len(toks) && toks[k].cls&cImp == 0 {
-		k = obligation(toks, k)
+		k = obligation(toks, s, k)
 	}
 	if k >= len(toks) || toks[k].cls&cImp == 0 || between(toks, k, s, "\n") {
 		return dst
 	}
-	wt, ok := orderHeaderWeight(toks[first : colon+1])
+	wt, ok := orderHeaderWeight(toks[first:colon+1], s)
 	if !ok || first == colon && wt == orderPersonWeight && (first == 0 || between(toks, first, s, "\n")) {
 		// a lone "Agent:" or "Assistant:" opening a line is a speaker's
 		// label in a transcript (see roleLines), not an order
@@ -99,15 +99,15 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 // is false when a word makes it name people or a topic (notAI). A header
 // that says the AI reads the text, or that it holds instructions, names
 // an AI whatever its AI word.
-func orderHeaderWeight(header []token) (wt float64, ok bool) {
+func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 	wt = orderPersonWeight
 	readerOrInstr := false
 	for j, t := range header {
-		w := string(t.word)
+		w := string(t.word(s))
 		if notAI[w] {
 			return 0, false
 		}
-		if t.cls&cAI != 0 && (!personAI[w] || j > 0 && string(header[j-1].word) == "language") {
+		if t.cls&cAI != 0 && (!personAI[w] || j > 0 && string(header[j-1].word(s)) == "language") {
 			wt = orderWeight // "language model" names one
 		}
 		if t.cls&(cReading|cInstr) != 0 && t.cls&cAI == 0 {
@@ -130,12 +130,12 @@ var modal = map[string]bool{"must": true, "should": true, "shall": true, "needs"
 // obligation returns the imperative of an order put as an obligation
 // after the colon ("…: the tool must report", "…: you should reply"): a
 // modal within three words of k and a verb right after it; otherwise k.
-func obligation(toks []token, k int) int {
+func obligation(toks []token, s []byte, k int) int {
 	for j := k; j < len(toks) && j < k+3; j++ {
-		if notAI[string(toks[j].word)] {
+		if notAI[string(toks[j].word(s))] {
 			break // "…: the team must report" obliges people
 		}
-		if modal[string(toks[j].word)] {
+		if modal[string(toks[j].word(s))] {
 			if j+1 < len(toks) && toks[j+1].cls&cImp != 0 {
 				return j + 1
 			}

@@ -36,7 +36,7 @@ func TestOrderToAI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
 			s := []byte(tt.text)
-			toks := tokenize(nil, s)
+			toks := tokenize(nil, s, nil, nil)
 			var got float64
 			for i := range toks {
 				if toks[i].cls&cAI == 0 {
@@ -70,11 +70,12 @@ func TestReadingThisRules(t *testing.T) {
 		{"the ai team reviewing the budget meets on monday", false},
 		{"our assistant is reading week at the university", false},
 	} {
-		toks := tokenize(nil, []byte(tt.text))
+		s := []byte(tt.text)
+		toks := tokenize(nil, s, nil, nil)
 		got := false
 		for i := range toks {
 			for _, r := range rules {
-				if _, ok := match(toks, i, r.steps); ok && names[r.name] {
+				if _, ok := match(toks, s, i, r.steps); ok && names[r.name] {
 					got = true
 				}
 			}
@@ -91,7 +92,7 @@ func FuzzOrderToAI(f *testing.F) {
 	f.Add("agent:")
 	f.Fuzz(func(t *testing.T, in string) {
 		s := []byte(in)
-		toks := tokenize(nil, s)
+		toks := tokenize(nil, s, nil, nil)
 		for i := range toks {
 			for _, h := range orderToAI(nil, toks, i, s) {
 				if h.start < 0 || h.end > len(s) || h.start >= h.end {
@@ -160,7 +161,7 @@ func TestOrderReaderOrInstructions(t *testing.T) {
 // none.
 func orderWeightOf(text string) float64 {
 	s := []byte(text)
-	toks := tokenize(nil, s)
+	toks := tokenize(nil, s, nil, nil)
 	var got float64
 	for i := range toks {
 		if toks[i].cls&cAI != 0 {

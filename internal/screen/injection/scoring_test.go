@@ -55,29 +55,50 @@ func scoringCorpus(t *testing.T) [][]byte {
 // place, sums exactly the features that features lists (and training
 // reads), with random weights.
 func TestPrefixSumsMatchFeatures(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
+	wts := randomWeights(3)
+	var sc scratch
+	for _, s := range scoringCorpus(t) {
+		checkPrefixSums(t, &sc, s, wts)
+	}
+}
+
+func FuzzPrefixSums(f *testing.F) {
+	for _, s := range []string{"", "a", "abc", "abcd", "abcde", "abcdef", "hello world. what is it?\nok"} {
+		f.Add([]byte(s))
+	}
+	wts := randomWeights(5)
+	var sc scratch
+	f.Fuzz(func(t *testing.T, s []byte) { checkPrefixSums(t, &sc, s, wts) })
+}
+
+func randomWeights(seed uint64) *weights {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
 	var wts weights
 	for i := range wts {
 		wts[i] = int8(rng.IntN(255) - 127)
 	}
-	var sc scratch
+	return &wts
+}
+
+// checkPrefixSums compares sc.prefixSums on s with sums of the list
+// features makes.
+func checkPrefixSums(t *testing.T, sc *scratch, s []byte, wts *weights) {
+	t.Helper()
 	var wc wordCounts
-	for _, s := range scoringCorpus(t) {
-		sum := make([]int32, len(s)+1)
-		cnt := make([]int32, len(s)+1)
-		for _, f := range features(nil, s, &wc) {
-			sum[f.pos+1] += int32(wts[f.h&hashMask])
-			cnt[f.pos+1]++
-		}
-		for i := 1; i <= len(s); i++ {
-			sum[i] += sum[i-1]
-			cnt[i] += cnt[i-1]
-		}
-		sc.prefixSums(s, &wts)
-		for i := range sum {
-			if sc.sum[i] != sum[i] || sc.cnt[i] != cnt[i] {
-				t.Fatalf("%q: at %d sum, count = %d, %d; features give %d, %d", s, i, sc.sum[i], sc.cnt[i], sum[i], cnt[i])
-			}
+	sum := make([]int32, len(s)+1)
+	cnt := make([]int32, len(s)+1)
+	for _, f := range features(nil, s, &wc) {
+		sum[f.pos+1] += int32(wts[f.h&hashMask])
+		cnt[f.pos+1]++
+	}
+	for i := 1; i <= len(s); i++ {
+		sum[i] += sum[i-1]
+		cnt[i] += cnt[i-1]
+	}
+	sc.prefixSums(s, wts)
+	for i := range sum {
+		if sc.sum[i] != sum[i] || sc.cnt[i] != cnt[i] {
+			t.Fatalf("%q: at %d sum, count = %d, %d; features give %d, %d", s, i, sc.sum[i], sc.cnt[i], sum[i], cnt[i])
 		}
 	}
 }

@@ -29,7 +29,7 @@ func TestServiceMail(t *testing.T) {
 			t.Errorf("unfilled template in %q", a[i])
 		}
 		s := []byte(strings.ToLower(a[i]))
-		for _, h := range heuristics(nil, tokenize(nil, s), s) {
+		for _, h := range heuristics(nil, tokenize(nil, s, nil, nil), s, nil) {
 			if h.weight >= firmRule {
 				t.Errorf("firm %s hit %q in %q", h.cat, s[h.start:h.end], a[i])
 			}

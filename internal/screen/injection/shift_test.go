@@ -139,9 +139,9 @@ func TestDescribedOverride(t *testing.T) {
 	var toks []token
 	check := func(text string, want bool) {
 		s := []byte(text)
-		toks = tokenize(toks[:0], s)
+		toks = tokenize(toks[:0], s, nil, nil)
 		n := 0
-		for _, h := range heuristics(nil, toks, s) {
+		for _, h := range heuristics(nil, toks, s, nil) {
 			if h.cat != CatOverride {
 				continue
 			}
