@@ -57,7 +57,8 @@ func init() {
 		"guidelines", "prompt", "prompts", "constraints", "restrictions", "guardrails", "programming",
 		"orders", "commands", "assignments", "assignment", "task", "tasks", "context", "policies",
 		"anweisungen", "anweisung", "befehle", "regeln", "vorgaben", "aufgaben", "aufgabe", "instruktionen",
-		"instrucciones", "consignes", "istruzioni")
+		"instrucciones", "consignes", "istruzioni",
+		"instrucoes", "instructies", "instrukcje", "instruktioner", "instruccion", "instrucao")
 	add(cPrior, "previous", "prior", "above", "earlier", "preceding", "all", "any", "your", "system",
 		"original", "initial", "former", "foregoing", "vorherigen", "vorherige", "bisherigen", "obigen",
 		"alle", "deine", "ihre", "vorangegangenen", "fruheren", "todas", "anteriores", "precedenti", "toutes")
@@ -72,12 +73,14 @@ func init() {
 		"verbatim", "exact", "deine", "deinen", "dein", "ihre", "ihren", "geheimen", "ursprunglichen")
 	add(cSend, "send", "forward", "email", "mail", "upload", "post", "transmit", "exfiltrate", "leak",
 		"copy", "submit", "deliver", "cc", "bcc", "schicke", "schick", "sende", "senden", "leite",
-		"weiterleiten", "ubermittle", "lade", "forwarding", "sending", "uploading")
+		"weiterleiten", "ubermittle", "lade", "forwarding", "sending", "uploading",
+		"envoie", "envoyez", "transferez", "envia", "enviar", "reenvia", "reenviar", "manda", "invia", "inoltra", "inviare", "stuur", "verstuur", "doorsturen", "encaminhe", "envie", "wyslij", "przeslij", "skicka", "vidarebefordra")
 	add(cSensitive, "passwords", "password", "credentials", "secrets", "keys", "key", "tokens", "token",
 		"conversation", "history", "chat", "contacts", "inbox", "emails", "messages", "everything",
 		"files", "documents", "report", "data", "prompt", "confidential", "private", "personal",
 		"login", "logins", "cookies", "session", "financial", "finance", "ssh", "wallet", "passwort",
-		"zugangsdaten", "daten", "dokumente", "verlauf")
+		"zugangsdaten", "daten", "dokumente", "verlauf",
+		"contrasena", "contrasenas", "wachtwoord", "wachtwoorden", "senha", "senhas", "haslo", "hasla", "losenord", "credenciales", "identifiants", "credenziali", "payroll", "salaries", "salary", "salaris", "gehalter", "salarios", "nominas", "stipendi", "salaires")
 	add(cYou, "you", "du", "you're", "youre")
 	add(cNow, "now", "jetzt", "nun", "henceforth", "ahora", "maintenant")
 	add(cPretend, "pretend", "roleplay", "imagine", "simulate", "impersonate", "emulate",
@@ -87,23 +90,27 @@ func init() {
 	add(cAI, "ai", "assistant", "model", "llm", "chatbot", "gpt", "chatgpt", "agent", "bot", "ki",
 		"claude", "copilot", "gemini", "assistent", "sprachmodell", "assistants", "models", "llms",
 		"chatbots", "agents", "bots", "copilots", "assistenten", "summarizer", "summariser",
-		"summarizers", "summarisers", "crawler", "crawlers", "scraper", "scrapers", "ia", "l'ia")
+		"summarizers", "summarisers", "crawler", "crawlers", "scraper", "scrapers", "ia", "l'ia",
+		"assistente", "asistente", "agente", "agentes", "agenti", "assistenti", "asistentes", "assistentes", "asystent")
 	add(cTool, "tool", "tools", "function", "functions", "api", "command", "commands", "shell",
 		"terminal", "script", "plugin", "browser", "endpoint", "webhook", "curl", "wget", "bash",
 		"powershell", "werkzeug", "befehl")
 	add(cExec, "call", "invoke", "run", "execute", "use", "trigger", "launch", "perform", "fuhre",
 		"ausfuhren", "calling", "invoking", "running", "executing")
-	add(cNew, "new", "neue", "neuen", "neues", "updated", "real", "actual", "true", "nueva", "nouvelles")
+	add(cNew, "new", "neue", "neuen", "neues", "updated", "real", "actual", "true", "nueva", "nouvelles",
+		"novas", "nuevas", "nuove", "nieuwe", "nouvelle", "nuovi", "nowe", "nya", "nuovo", "novo", "nuevo")
 	add(cAre, "are", "is", "bist", "sind", "eres", "es")
 	add(cNo, "no", "without", "ohne", "keine", "zero", "none", "free")
 	add(cGreet, "dear", "hey", "hello", "hi", "attention", "achtung", "hallo", "liebe", "lieber", "greetings")
 	add(cAIv, "ai", "assistant", "llm", "chatbot", "gpt", "chatgpt", "bot", "ki", "claude", "copilot",
 		"gemini", "assistent", "sprachmodell", "model", "assistants", "chatbots", "llms", "bots", "copilots",
-		"summarizer", "summariser", "summarizers", "summarisers", "ia", "l'ia")
+		"summarizer", "summariser", "summarizers", "summarisers", "ia", "l'ia",
+		"assistente", "asistente", "assistenti", "asistentes", "asystent")
 	add(cReading, "reading", "processing", "summarizing", "summarising", "parsing", "analyzing",
 		"analysing", "handling", "reviewing", "scanning", "liest", "verarbeitet", "browsing",
 		"crawling", "scraping", "indexing", "screening", "evaluating", "assessing", "grading",
-		"triaging", "transcribing")
+		"triaging", "transcribing",
+		"summarizes", "summarises", "triages", "lit", "lisent", "traite", "traitent", "riassumono", "riassume", "legge", "leggono", "lee", "leen", "leyendo", "procesa", "procesan", "procesando", "elabora", "elaborano", "lendo", "processa", "processam", "processando", "leest", "lezen", "verwerkt", "verwerken", "bearbeitet", "bearbeiten", "lesen", "zusammenfasst", "czyta", "przetwarza", "behandlar")
 	add(cThis, "this", "these", "the", "my", "our", "diese", "diesen", "dieses", "den", "die")
 	add(cMsg, "note", "message", "memo", "reminder", "notice", "hinweis", "nachricht")
 	add(cForTo, "for", "to", "fur", "an")
@@ -126,7 +133,8 @@ func init() {
 		"choose", "select", "pick", "prioritize", "prioritise", "favor", "favour", "rewrite", "rephrase",
 		"edit", "modify", "set", "configure", "deploy", "uberweise", "zahle", "schicke", "gib", "nenne",
 		"sag", "sage", "frage", "ubersetze", "fasse", "loesche", "resume", "traduis", "transfere",
-		"dis", "envoyez", "repondez", "inform", "record", "note", "issue", "refund", "shortlist", "direct")
+		"dis", "envoyez", "repondez", "inform", "record", "note", "issue", "refund", "shortlist", "direct",
+		"indiquez", "indique", "ecrivez", "supprimez", "supprime", "transferez", "ajoutez", "ajoute", "dites", "signalez", "approuvez", "validez", "cliquez", "ouvrez", "payez", "virez", "recommandez", "mentionnez", "traduisez", "resumez", "effacez", "annulez", "acceptez", "reservez", "donnez", "communiquez", "copiez", "collez", "executez", "lancez", "dire", "ecrire", "envoyer", "indiquer", "mentionner", "inclure", "repondre", "indica", "escribe", "escriba", "borra", "borre", "elimina", "elimine", "envia", "reenvia", "responde", "responda", "busca", "busque", "anade", "agrega", "di", "diga", "aprueba", "apruebe", "paga", "transfiere", "recomienda", "menciona", "traduce", "olvida", "deja", "cancela", "acepta", "reserva", "copia", "pega", "ejecuta", "abre", "haz", "marca", "reembolsa", "cambia", "crea", "decir", "escribir", "enviar", "indicar", "mencionar", "incluir", "responder", "scrivete", "scrivi", "indicate", "cancella", "invia", "inoltra", "rispondi", "rispondete", "aggiungi", "dite", "approva", "trasferisci", "raccomanda", "consiglia", "menziona", "traduci", "riassumi", "ignora", "dimentica", "accetta", "prenota", "esegui", "apri", "imposta", "disattiva", "attiva", "segna", "rimborsa", "scrivere", "inviare", "indicare", "menzionare", "includere", "rispondere", "escreva", "apague", "exclua", "envie", "encaminhe", "adicione", "aprove", "pague", "transfira", "recomende", "mencione", "traduza", "resuma", "esqueca", "aceite", "copie", "abra", "crie", "defina", "desative", "marque", "altere", "mude", "informe", "stuur", "verstuur", "schrijf", "verwijder", "antwoord", "beantwoord", "voeg", "zeg", "keur", "betaal", "vertaal", "negeer", "vergeet", "accepteer", "boek", "kopieer", "voer", "zet", "markeer", "wijzig", "meld", "zeggen", "schrijven", "sturen", "vermelden", "loschen", "erstatte", "markiere", "melde", "melden", "genehmige", "bezahle", "empfehle", "erwahne", "fuge", "trage", "setze", "deaktiviere", "aktiviere", "erstelle", "offne", "klicke", "akzeptiere", "buche", "kopiere", "teile", "storniere", "usun", "napisz", "odpowiedz", "zatwierdz", "zaplac", "przelej", "dodaj", "powiedz", "zignoruj", "zapomnij", "skopiuj", "zmien", "utworz", "radera", "skriv", "svara", "godkann", "betala", "overfor", "lagg", "ignorera", "glom", "kopiera", "skapa")
 	add(cLimits, "restrictions", "filters", "filter", "limits", "limitations", "rules", "censorship",
 		"guidelines", "boundaries", "ethics", "morals", "einschrankungen", "regeln", "grenzen", "filtern")
 	markLeads()

@@ -8,8 +8,14 @@ package injection
 // the new address?"), and a name or a reply, not an order, after it.
 
 // orderHeaderWords bounds the header: at most this many words, from a
-// sentence or line start to the colon.
-const orderHeaderWords = 6
+// sentence or line start to the colon. A header found from a word of
+// reading (cReading: "Note for the program that processes this mail:")
+// may be longer, up to orderReaderWords, since it names the reader with
+// a clause.
+const (
+	orderHeaderWords = 6
+	orderReaderWords = 10
+)
 
 // orderWeight is the weight of an order whose header names an AI
 // unambiguously (AI, LLM, chatbot, GPT …); it counts on its own.
@@ -22,7 +28,9 @@ const (
 
 // orderFiller are words allowed between the colon and the imperative.
 var orderFiller = map[string]bool{"please": true, "also": true, "now": true, "kindly": true,
-	"then": true, "first": true, "just": true, "simply": true, "immediately": true, "bitte": true}
+	"then": true, "first": true, "just": true, "simply": true, "immediately": true, "bitte": true,
+	"por": true, "favor": true, "svp": true, "per": true, "piacere": true, "alstublieft": true,
+	"prosze": true, "vanligen": true, "sofort": true}
 
 // notAI are header words that make the header name people or a topic,
 // not an AI reader: "AI team: please send your OKRs", "AI policy: never
@@ -52,18 +60,24 @@ var notAI = map[string]bool{"team": true, "teams": true, "group": true, "lab": t
 
 // personAI are AI words that also name people or ordinary programs.
 var personAI = map[string]bool{"assistant": true, "assistants": true, "agent": true, "agents": true,
-	"bot": true, "bots": true, "model": true, "models": true, "assistent": true, "assistenten": true}
+	"bot": true, "bots": true, "model": true, "models": true, "assistent": true, "assistenten": true,
+	"assistente": true, "asistente": true, "agente": true, "agentes": true, "agenti": true,
+	"assistenti": true, "asistentes": true, "assistentes": true, "asystent": true}
 
-// orderToAI appends a hit when token i, an AI word, sits in an order
-// header. It looks at no more than orderHeaderWords tokens each way, so
-// it stays linear.
+// orderToAI appends a hit when token i, an AI word or a word of reading,
+// sits in an order header. It looks at no more than orderReaderWords
+// tokens each way, so it stays linear.
 func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
-	first, ok := headerStart(toks, i, s)
+	reach := orderHeaderWords
+	if toks[i].cls&cAI == 0 {
+		reach = orderReaderWords
+	}
+	first, ok := headerStart(toks, i, s, reach)
 	if !ok {
 		return dst
 	}
 	colon := -1
-	for k := i; k < len(toks) && k < first+orderHeaderWords; k++ {
+	for k := i; k < len(toks) && k < first+reach; k++ {
 		if k > i && between(toks, k, s, ".!?\n;") {
 			return dst
 		}
@@ -91,7 +105,11 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 		// label in a transcript (see roleLines), not an order
 		return dst
 	}
-	return append(dst, hit{CatOverride, wt, int(toks[first].start), int(toks[k].end), false, false})
+	h := hit{CatOverride, wt, int(toks[first].start), int(toks[k].end), false, false}
+	if n := len(dst); n > 0 && dst[n-1] == h {
+		return dst // the same header, found again from its word of reading
+	}
+	return append(dst, h)
 }
 
 // orderHeaderWeight weighs a header: orderWeight when it names an AI
@@ -101,7 +119,7 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 // an AI whatever its AI word.
 func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 	wt = orderPersonWeight
-	readerOrInstr := false
+	readerOrInstr, reader := false, false
 	for j, t := range header {
 		w := string(t.word(s))
 		if notAI[w] {
@@ -113,8 +131,11 @@ func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 		if t.cls&(cReading|cInstr) != 0 && t.cls&cAI == 0 {
 			readerOrInstr = true
 		}
+		if t.cls&cAI != 0 || readerNouns[w] {
+			reader = true
+		}
 	}
-	if readerOrInstr {
+	if readerOrInstr && reader {
 		// "To the assistant reading this thread:", "Instruction to the
 		// model:": a person is not told what reads the text or sent
 		// instructions so
@@ -123,15 +144,33 @@ func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 	return wt, true
 }
 
+// readerNouns name software that may read a text, in a header that also
+// says it reads ("Hinweis an das Programm, das diese Nachricht
+// verarbeitet:", "Screening software:"); without a word of reading they
+// name products and topics, and a header with a word of reading but no
+// reader ("Reviewing the draft: add your comments") may address a
+// person, so it is weighed as orderPersonWeight.
+var readerNouns = map[string]bool{"software": true, "tool": true, "tools": true,
+	"programm": true, "programa": true, "programma": true, "system": true,
+	"systems": true, "systeme": true, "sistema": true, "sistemas": true, "sistemi": true, "systeem": true,
+	"systemen": true, "app": true, "application": true, "script": true, "automated": true,
+	"automation": true, "automatic": true, "automatisch": true, "automatische": true,
+	"automatise": true, "automatizado": true, "automatico": true, "automatizzato": true,
+	"geautomatiseerde": true, "outil": true, "l'outil": true, "outils": true, "herramienta": true,
+	"strumento": true, "ferramenta": true, "narzedzie": true, "verktyg": true, "programmet": true}
+
 // modal are the words that put an order as an obligation.
 var modal = map[string]bool{"must": true, "should": true, "shall": true, "needs": true, "muss": true,
-	"musst": true, "sollst": true, "soll": true, "sollte": true, "doit": true, "devez": true}
+	"musst": true, "sollst": true, "soll": true, "sollte": true, "doit": true, "devez": true,
+	"doivent": true, "devrait": true, "debe": true, "deben": true, "deberia": true, "deve": true,
+	"devono": true, "dovrebbe": true, "moet": true, "moeten": true, "musi": true, "ska": true,
+	"maste": true}
 
 // obligation returns the imperative of an order put as an obligation
 // after the colon ("…: the tool must report", "…: you should reply"): a
-// modal within three words of k and a verb right after it; otherwise k.
+// modal within four words of k and a verb right after it; otherwise k.
 func obligation(toks []token, s []byte, k int) int {
-	for j := k; j < len(toks) && j < k+3; j++ {
+	for j := k; j < len(toks) && j < k+obligationReach; j++ {
 		if notAI[string(toks[j].word(s))] {
 			break // "…: the team must report" obliges people
 		}
@@ -145,11 +184,15 @@ func obligation(toks []token, s []byte, k int) int {
 	return k
 }
 
+// obligationReach is how many words after the colon may come before the
+// modal: "el resumen de hoy debe decir".
+const obligationReach = 5
+
 // headerStart returns the first token of the clause holding token i,
-// walking back at most orderHeaderWords-1 tokens; ok is false when no
-// sentence or line start is that close.
-func headerStart(toks []token, i int, s []byte) (int, bool) {
-	for j := i; j > i-orderHeaderWords; j-- {
+// walking back at most reach-1 tokens; ok is false when no sentence or
+// line start is that close.
+func headerStart(toks []token, i int, s []byte, reach int) (int, bool) {
+	for j := i; j > i-reach; j-- {
 		if j == 0 || between(toks, j, s, ".!?\n([;:\"'>-") {
 			return j, true
 		}
