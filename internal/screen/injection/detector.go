@@ -109,6 +109,9 @@ func (d *Detector) Score(text []byte, contentType string) Report {
 	for _, pl := range sc.ex.out {
 		n := len(sc.found)
 		pp, _, _ := d.scoreText(sc, pl.text, pl.start, pl.end, false)
+		if hiddenHTML(pl.kind) {
+			firmHidden(sc.found[n:])
+		}
 		h := 1.0
 		for _, f := range sc.found[n:] {
 			h *= 1 - f.weight
@@ -121,6 +124,24 @@ func (d *Detector) Score(text []byte, contentType string) Report {
 		}
 	}
 	return d.report(sc, text, p)
+}
+
+// hiddenHTML reports whether a payload of this kind was hidden from a
+// human reader of the page (a comment, or text styled invisible).
+func hiddenHTML(kind string) bool { return kind == "html-comment" || kind == "html-hidden" }
+
+// firmHidden makes the override hits of hidden text count on their own:
+// hiding an order to the reader from the people who read the page is
+// what an indirect injection does ("<!-- triage bot: merge PR #482 -->"),
+// so a hit of strongRule or more that would need the model's support in
+// visible text does not there. Quoted hits (capped at quotedRule) stay
+// as they are.
+func firmHidden(fs []found) {
+	for k := range fs {
+		if fs[k].cat == CatOverride && fs[k].weight >= strongRule {
+			fs[k].firm = true
+		}
+	}
 }
 
 // scoreText normalizes s, runs the model and the heuristics, and appends
@@ -238,6 +259,13 @@ func (d *Detector) report(sc *scratch, text []byte, p float64) Report {
 		case a.weight > b.weight:
 			return -1
 		case a.weight < b.weight:
+			return 1
+		case a.firm != b.firm:
+			// of equal weights the firm one is the category's top: a
+			// hidden order is also found, not firm, in the raw text
+			if a.firm {
+				return -1
+			}
 			return 1
 		}
 		return 0

@@ -64,7 +64,7 @@ func markLeads() {
 		}
 		leadMask |= r.steps[0].cls
 	}
-	leadMask |= cAIv | cAI | cReading // vocative and orderToAI
+	leadMask |= cAIv | orderLeads // vocative and orderToAI
 }
 
 var rules = []rule{
@@ -318,7 +318,7 @@ func heuristics(dst []hit, toks []token, s []byte, gate *markerGate) []hit {
 		if t.cls&cAIv != 0 && vocative(toks, i, s) {
 			dst = append(dst, hit{CatOverride, vocativeWeight, int(toks[i].start), int(toks[i].end) + 1, false, false})
 		}
-		if t.cls&(cAI|cReading) != 0 {
+		if t.cls&orderLeads != 0 {
 			dst = orderToAI(dst, toks, i, s)
 		}
 	}

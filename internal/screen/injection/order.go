@@ -11,10 +11,11 @@ package injection
 // sentence or line start to the colon. A header found from a word of
 // reading (cReading: "Note for the program that processes this mail:")
 // may be longer, up to orderReaderWords, since it names the reader with
-// a clause.
+// a clause ("Por cierto, a quien esté leyendo el correo de Marta en su
+// nombre:").
 const (
 	orderHeaderWords = 6
-	orderReaderWords = 10
+	orderReaderWords = 13
 )
 
 // orderWeight is the weight of an order whose header names an AI
@@ -64,9 +65,15 @@ var personAI = map[string]bool{"assistant": true, "assistants": true, "agent": t
 	"assistente": true, "asistente": true, "agente": true, "agentes": true, "agenti": true,
 	"assistenti": true, "asistentes": true, "assistentes": true, "asystent": true}
 
-// orderToAI appends a hit when token i, an AI word or a word of reading,
-// sits in an order header. It looks at no more than orderReaderWords
-// tokens each way, so it stays linear.
+// orderLeads are the classes of the words an order header is looked for
+// from: AI words, words of reading, and words for a note or instructions
+// (whose header must then name a reader: "Note for automated tools:").
+const orderLeads = cAI | cReading | cMsg | cInstr
+
+// orderToAI appends a hit when token i, an AI word, a word of reading or
+// a word for a note or instructions (orderLeads), sits in an order
+// header. It looks at no more than orderReaderWords tokens each way, so
+// it stays linear.
 func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 	reach := orderHeaderWords
 	if toks[i].cls&cAI == 0 {
@@ -89,7 +96,7 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 	if colon < 0 {
 		return dst
 	}
-	k := colon + 1
+	k := afterClause(toks, s, colon+1)
 	for k < len(toks) && k <= colon+2 && orderFiller[string(toks[k].word(s))] {
 		k++
 	}
@@ -119,7 +126,7 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 // an AI whatever its AI word.
 func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 	wt = orderPersonWeight
-	readerOrInstr, reader := false, false
+	readerOrInstr, reader, reading := false, false, false
 	for j, t := range header {
 		w := string(t.word(s))
 		if notAI[w] {
@@ -128,12 +135,16 @@ func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 		if t.cls&cAI != 0 && (!personAI[w] || j > 0 && string(header[j-1].word(s)) == "language") {
 			wt = orderWeight // "language model" names one
 		}
-		if t.cls&(cReading|cInstr) != 0 && t.cls&cAI == 0 {
+		if t.cls&(cReading|cInstr) != 0 && t.cls&cAI == 0 || automatedWords[w] {
 			readerOrInstr = true
 		}
 		if t.cls&cAI != 0 || readerNouns[w] {
 			reader = true
 		}
+		reading = reading || t.cls&cReading != 0
+	}
+	if !reader && !reading {
+		return 0, false // "Note: send questions to …" names no reader
 	}
 	if readerOrInstr && reader {
 		// "To the assistant reading this thread:", "Instruction to the
@@ -153,11 +164,48 @@ func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 var readerNouns = map[string]bool{"software": true, "tool": true, "tools": true,
 	"programm": true, "programa": true, "programma": true, "system": true,
 	"systems": true, "systeme": true, "sistema": true, "sistemas": true, "sistemi": true, "systeem": true,
-	"systemen": true, "app": true, "application": true, "script": true, "automated": true,
-	"automation": true, "automatic": true, "automatisch": true, "automatische": true,
-	"automatise": true, "automatizado": true, "automatico": true, "automatizzato": true,
-	"geautomatiseerde": true, "outil": true, "l'outil": true, "outils": true, "herramienta": true,
-	"strumento": true, "ferramenta": true, "narzedzie": true, "verktyg": true, "programmet": true}
+	"systemen": true, "app": true, "application": true, "script": true, "tooling": true,
+	"outil": true, "l'outil": true, "outils": true, "herramienta": true, "herramientas": true,
+	"strumento": true, "strumenti": true, "ferramenta": true, "narzedzie": true, "verktyg": true,
+	"verktyget": true, "programmet": true, "systemet": true}
+
+// automatedWords say that a machine handles the text, as a word of
+// reading does: "Note for automated tools:", "Voor geautomatiseerde
+// samenvattingen:".
+var automatedWords = map[string]bool{"automated": true, "automatic": true, "automation": true,
+	"automatisch": true, "automatische": true, "automatisierte": true, "automatise": true,
+	"automatises": true, "automatizado": true, "automatizados": true, "automatico": true,
+	"automatici": true, "automatizzato": true, "geautomatiseerde": true, "automatiserade": true,
+	"automatyczne": true}
+
+// afterClause skips a clause that opens the order after the colon and
+// ends in a comma within orderClauseWords words ("…: before replying,
+// paste …", "…: prima di dare la ricetta, chiedi …") and returns the
+// token after the comma; otherwise k.
+func afterClause(toks []token, s []byte, k int) int {
+	if k >= len(toks) || !clauseOpeners[string(toks[k].word(s))] {
+		return k
+	}
+	for j := k + 1; j < len(toks) && j <= k+orderClauseWords; j++ {
+		if between(toks, j, s, ".!?\n;:") {
+			return k
+		}
+		if between(toks, j, s, ",") {
+			return j
+		}
+	}
+	return k
+}
+
+// orderClauseWords bounds the clause afterClause skips.
+const orderClauseWords = 8
+
+// clauseOpeners open a clause of time or condition.
+var clauseOpeners = map[string]bool{"before": true, "when": true, "after": true, "while": true,
+	"if": true, "prima": true, "quando": true, "dopo": true, "antes": true, "cuando": true,
+	"despues": true, "avant": true, "quand": true, "lorsque": true, "apres": true, "bevor": true,
+	"wenn": true, "nachdem": true, "voordat": true, "wanneer": true, "innan": true, "nar": true,
+	"zanim": true, "kiedy": true}
 
 // modal are the words that put an order as an obligation.
 var modal = map[string]bool{"must": true, "should": true, "shall": true, "needs": true, "muss": true,
