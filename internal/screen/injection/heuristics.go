@@ -102,6 +102,12 @@ var rules = []rule{
 	{"no-restrictions", CatJailbreak, 0.55, []step{c(cNo, 0), c(cLimits, 2)}},
 	{"developer-mode", CatJailbreak, 0.75, []step{w("developer", 0), w("mode", 1)}},
 	{"do-anything-now", CatJailbreak, 0.85, []step{w("do", 0), w("anything", 1), w("now", 1)}},
+	// only an assistant has a user to tell: text for people says "you"
+	// or "the customer" (no benign text of testdata has these)
+	{"tell-the-user", CatOverride, 0.6, []step{w("tell", 0), w("the", 1), w("user", 0)}},
+	{"tell-the-reader", CatOverride, 0.6, []step{w("tell", 0), w("the", 1), w("reader", 0)}},
+	{"ask-the-user", CatOverride, 0.6, []step{w("ask", 0), w("the", 1), w("user", 0), w("for", 0)}},
+	{"inform-the-user", CatOverride, 0.6, []step{w("inform", 0), w("the", 1), w("user", 0)}},
 	{"run-tool", CatTool, 0.4, []step{c(cExec, 0), c(cTool, 3)}},
 	{"run-and-send-output", CatTool, 0.65, []step{c(cExec, 0), c(cSend, 8), c(cOutput, 3)}},
 	{"run-and-send-output-to-addr", CatTool, 0.75, []step{c(cExec, 0), c(cSend, 8), c(cOutput, 3), addr(4)}},
