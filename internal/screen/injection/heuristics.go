@@ -176,7 +176,7 @@ func tokenize(dst []token, s []byte, wc *wordCounts, gate *markerGate) []token {
 			j++
 		}
 		chunk := s[i:j]
-		if gate != nil {
+		if gate != nil && (seen&gateBytes != 0 || s[j-1] == 'd') {
 			gate.addChunk(s, i, j, seen)
 		}
 		switch {
@@ -203,6 +203,10 @@ const (
 	chunkHash                // '#'
 	chunkV                   // 'v', as in "override"
 )
+
+// gateBytes are the chunkBytes flags that matter to the marker gate;
+// the one other chunk it looks at ends in 'd' (see addChunk).
+const gateBytes = chunkLt | chunkBracket | chunkHash | chunkV
 
 // chunkBytes flags the bytes tokenize looks for in one pass over a chunk.
 var chunkBytes = func() (t [256]byte) {
@@ -507,7 +511,7 @@ func (g *markerGate) init(s []byte) {
 // " of". So the gate built chunk by chunk allows every marker that init
 // allows.
 func (g *markerGate) addChunk(s []byte, i, j int, seen byte) {
-	if seen&(chunkLt|chunkBracket|chunkHash|chunkV) != 0 {
+	if seen&gateBytes != 0 {
 		g.addBytes(s[i:j], seen)
 	}
 	if !g.endOf && s[j-1] == 'd' {
