@@ -218,7 +218,7 @@ var chunkBytes = func() (t [256]byte) {
 
 // wordTokens appends the words of the chunk s[i:j] as tokens. It takes
 // them from wc, which holds the words of s in order with their spans and
-// hashes (the lexHash of each word): *k is the first word not yet passed,
+// hashes (wordHash): *k is the first word not yet passed,
 // and is moved past the chunk. Words lie inside chunks, since ' ' and
 // '\n' are not word bytes.
 func wordTokens(dst []token, s []byte, i, j int, wc *wordCounts, k *int) []token {
