@@ -407,7 +407,7 @@ func newWordSet(words []string, rot bool) lexTable {
 }
 
 // commonWord reports whether lower-case w is one of commonWords.
-func commonWord(w []byte) bool { return plainWords.lookup(w, lexHash(w)) != 0 }
+func commonWord(w []byte) bool { return plainWords.lookup(w, wordHash(w)) != 0 }
 
 // rot13Word reports whether lower-case w is one of commonWords in rot13.
-func rot13Word(w []byte) bool { return rot13Words.lookup(w, lexHash(w)) != 0 }
+func rot13Word(w []byte) bool { return rot13Words.lookup(w, wordHash(w)) != 0 }

@@ -182,7 +182,7 @@ func tokenize(dst []token, s []byte, wc *wordCounts, gate *markerGate) []token {
 			j++
 		}
 		chunk := s[i:j]
-		if gate != nil {
+		if gate != nil && (seen&gateBytes != 0 || s[j-1] == 'd') {
 			gate.addChunk(s, i, j, seen)
 		}
 		switch {
@@ -210,6 +210,10 @@ const (
 	chunkV                   // 'v', as in "override"
 )
 
+// gateBytes are the chunkBytes flags that matter to the marker gate;
+// the one other chunk it looks at ends in 'd' (see addChunk).
+const gateBytes = chunkLt | chunkBracket | chunkHash | chunkV
+
 // chunkBytes flags the bytes tokenize looks for in one pass over a chunk.
 var chunkBytes = func() (t [256]byte) {
 	t[' '], t['\n'] = chunkEnd, chunkEnd
@@ -220,7 +224,7 @@ var chunkBytes = func() (t [256]byte) {
 
 // wordTokens appends the words of the chunk s[i:j] as tokens. It takes
 // them from wc, which holds the words of s in order with their spans and
-// hashes (the lexHash of each word): *k is the first word not yet passed,
+// hashes (wordHash): *k is the first word not yet passed,
 // and is moved past the chunk. Words lie inside chunks, since ' ' and
 // '\n' are not word bytes.
 func wordTokens(dst []token, s []byte, i, j int, wc *wordCounts, k *int) []token {
@@ -513,7 +517,7 @@ func (g *markerGate) init(s []byte) {
 // " of". So the gate built chunk by chunk allows every marker that init
 // allows.
 func (g *markerGate) addChunk(s []byte, i, j int, seen byte) {
-	if seen&(chunkLt|chunkBracket|chunkHash|chunkV) != 0 {
+	if seen&gateBytes != 0 {
 		g.addBytes(s[i:j], seen)
 	}
 	if !g.endOf && s[j-1] == 'd' {

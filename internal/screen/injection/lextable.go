@@ -2,10 +2,11 @@ package injection
 
 import "math/bits"
 
-// lexTable is the lexicon as an open-addressing hash table with linear
-// probing, looked up by a word's bytes and their lexHash, which the
-// tokenizer computes while it scans the word: no string is made and no
-// map is hashed again.
+// lexTable maps words to class bits — the lexicon, and the small word
+// sets of the rot13 check — as an open-addressing hash table with linear
+// probing. It is looked up by a word's bytes and their wordHash
+// (FNV-1a), which wordCounts.count computes while it scans the text: no
+// string is made and no map hashes the word again.
 type lexTable struct {
 	slots []lexSlot // a power of two of them, at most half full
 	mask  uint32
@@ -18,27 +19,13 @@ type lexSlot struct {
 	word string
 }
 
-// lexHash steps: FNV-1a over the word's bytes, started with lexSeed.
-const lexSeed = fnvOffset
-
-func lexStep(h uint32, c byte) uint32 { return (h ^ uint32(c)) * fnvPrime }
-
-// lexHash returns the hash lexTable is indexed by.
-func lexHash(w []byte) uint32 {
-	h := uint32(lexSeed)
-	for _, c := range w {
-		h = lexStep(h, c)
-	}
-	return h
-}
-
 // newLexTable returns a table of the words of m (none of them empty)
 // with their classes.
 func newLexTable(m map[string]uint32) lexTable {
 	n := 1 << bits.Len(uint(2*len(m)))
 	t := lexTable{slots: make([]lexSlot, n), mask: uint32(n - 1)}
 	for w, cls := range m {
-		h := lexHash([]byte(w))
+		h := wordHash([]byte(w))
 		i := t.home(h)
 		for t.slots[i].word != "" {
 			i = (i + 1) & t.mask
@@ -52,7 +39,7 @@ func newLexTable(m map[string]uint32) lexTable {
 // poorly, so the high ones are folded in.
 func (t *lexTable) home(h uint32) uint32 { return (h ^ h>>16) & t.mask }
 
-// lookup returns the classes of word w, whose lexHash is h (0 when w is
+// lookup returns the classes of word w, whose wordHash is h (0 when w is
 // not in the lexicon).
 func (t *lexTable) lookup(w []byte, h uint32) uint32 {
 	for i := t.home(h); ; i = (i + 1) & t.mask {

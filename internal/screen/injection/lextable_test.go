@@ -11,7 +11,7 @@ import (
 func TestLexTableMatchesLexicon(t *testing.T) {
 	check := func(w []byte) {
 		t.Helper()
-		if got, want := lexWords.lookup(w, lexHash(w)), lexicon[string(w)]; got != want {
+		if got, want := lexWords.lookup(w, wordHash(w)), lexicon[string(w)]; got != want {
 			t.Fatalf("lookup(%q) = %#x, want %#x", w, got, want)
 		}
 	}

@@ -41,11 +41,15 @@ func (wc *wordCounts) count(s []byte) {
 			i++
 			continue
 		}
-		j := i + 1
-		for j < len(s) && wordTable[s[j]] {
+		// the hashes of the word and of its first n-1 and n-2 bytes, in
+		// the one pass that finds its end
+		j, full, h1, h2, kinds := i, uint32(fnvOffset), uint32(fnvOffset), uint32(fnvOffset), uint8(0)
+		for j < len(s) && wordKinds[s[j]] != 0 {
+			kinds |= wordKinds[s[j]]
+			full, h1, h2 = (full^uint32(s[j]))*fnvPrime, full, h1
 			j++
 		}
-		full, h, ok := wordHashes(s[i:j])
+		h, ok := contentHash(s[i:j], full, h1, h2, kinds&wordDigit != 0)
 		if ok {
 			k := wc.slot(h)
 			wc.keys[k] = h
@@ -66,29 +70,33 @@ var wordTable = func() (t [256]bool) {
 	return t
 }()
 
-// wordHashes returns wordHash(w) and what contentWord(w) returns, in one
-// pass over w: the hash of the stem is the hash of a prefix.
-func wordHashes(w []byte) (full, content uint32, ok bool) {
-	n := len(w)
-	h := uint32(fnvOffset)
-	for _, c := range w[:max(n-2, 0)] {
-		h = (h ^ uint32(c)) * fnvPrime
-	}
-	h2 := h // the first n-2 bytes
-	if n >= 2 {
-		h = (h ^ uint32(w[n-2])) * fnvPrime
-	}
-	h1 := h // the first n-1 bytes
-	if n >= 1 {
-		h = (h ^ uint32(w[n-1])) * fnvPrime
-	}
-	if n < 5 {
-		return h, 0, false
-	}
-	for _, c := range w {
-		if '0' <= c && c <= '9' {
-			return h, 0, false
+// wordKinds[c] has wordLetter for the bytes of words (wordByte) and
+// wordDigit too for the digits among them.
+var wordKinds = func() (t [256]uint8) {
+	for c := range 256 {
+		if wordByte(byte(c)) {
+			t[c] = wordLetter
+			if '0' <= c && c <= '9' {
+				t[c] |= wordDigit
+			}
 		}
+	}
+	return t
+}()
+
+const (
+	wordLetter = 1 << iota
+	wordDigit
+)
+
+// contentHash returns what contentWord(w) returns, from the hashes
+// (wordHash) of w and of its first n-1 and n-2 bytes, which count
+// computes as it scans w, and whether w has a digit: the hash of the stem
+// is the hash of a prefix.
+func contentHash(w []byte, h, h1, h2 uint32, digits bool) (uint32, bool) {
+	n := len(w)
+	if n < 5 || digits {
+		return 0, false
 	}
 	st := h // stem, as stem cuts it
 	if w[n-1] == 's' {
@@ -98,9 +106,9 @@ func wordHashes(w []byte) (full, content uint32, ok bool) {
 		}
 	}
 	if stopWords.has(st) {
-		return h, 0, false
+		return 0, false
 	}
-	return h, st | 1, true
+	return st | 1, true
 }
 
 // slot returns the slot of h: where it is, or the empty slot where it

@@ -199,3 +199,19 @@ func TestOutputReference(t *testing.T) {
 		}
 	}
 }
+
+// TestCountHashes: the hashes count computes in its one pass are
+// wordHash and contentWord of each word.
+func TestCountHashes(t *testing.T) {
+	var wc wordCounts
+	for _, s := range scoringCorpus(t) {
+		wc.count(s)
+		for k := range wc.hash {
+			w := s[wc.spans[2*k]:wc.spans[2*k+1]]
+			content, _ := contentWord(w)
+			if wc.hash[k] != wordHash(w) || wc.words[k] != content {
+				t.Fatalf("%q: hashes %#x, %#x; want wordHash %#x, contentWord %#x", w, wc.hash[k], wc.words[k], wordHash(w), content)
+			}
+		}
+	}
+}
