@@ -129,7 +129,9 @@ func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 	readerOrInstr, reader, reading := false, false, false
 	for j, t := range header {
 		w := string(t.word(s))
-		if notAI[w] {
+		if notAI[w] && !reading {
+			// after a word of reading, such a word is what is read:
+			// "For any tool triaging this board:"
 			return 0, false
 		}
 		if t.cls&cAI != 0 && (!personAI[w] || j > 0 && string(header[j-1].word(s)) == "language") {
@@ -167,7 +169,10 @@ var readerNouns = map[string]bool{"software": true, "tool": true, "tools": true,
 	"systemen": true, "app": true, "application": true, "script": true, "tooling": true,
 	"outil": true, "l'outil": true, "outils": true, "herramienta": true, "herramientas": true,
 	"strumento": true, "strumenti": true, "ferramenta": true, "narzedzie": true, "verktyg": true,
-	"verktyget": true, "programmet": true, "systemet": true}
+	"verktyget": true, "programmet": true, "systemet": true, "reader": true, "readers": true,
+	"lecteur": true, "lector": true, "lettore": true, "leser": true, "lezer": true, "czytelnik": true,
+	// one who reads for someone else: "Wie deze mail namens Joost leest:"
+	"behalf": true, "namens": true, "imieniu": true}
 
 // automatedWords say that a machine handles the text, as a word of
 // reading does: "Note for automated tools:", "Voor geautomatiseerde
