@@ -304,6 +304,16 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 	for range docNegatives {
 		add(&ds.Train, "synth-doc", 0, docCarrier(drng))
 	}
+	// orders to the reader of a document and their ordinary twins
+	// (reader.go)
+	erng := rand.New(rand.NewPCG(seed, seed^0x4eade4))
+	for range readerOrders {
+		c := readerCarrier(erng)
+		o := readerOrder(erng)
+		inserted(&ds.Train, "synth-reader", 1, insertVaried(erng, c, o), o)
+		b := mailNeg[erng.IntN(len(mailNeg))]
+		inserted(&ds.Train, "synth-reader", 0, insertVaried(erng, c, b), b)
+	}
 	// tool output with links and sentences in its fields (records.go)
 	rrng := rand.New(rand.NewPCG(seed, seed^0x5ec0))
 	for range recordNegatives {
@@ -347,7 +357,17 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 	"synth-service": {1, 0.5},
 	"synth-doc":     {0.5, 0},
 	"synth-record":  {0.3, 0},
+	"synth-reader":  {readerNegWeight, readerPosWeight},
 }
+
+// readerOrders is how many generated orders to the reader (reader.go)
+// training gets, each with an ordinary twin, and the training weights of
+// the twins and of the orders.
+const (
+	readerOrders    = 600
+	readerNegWeight = 0.5
+	readerPosWeight = 0.25
+)
 
 // docNegatives is how many generated documents that are not mail
 // (docCarrier) training gets as negatives.

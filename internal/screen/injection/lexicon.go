@@ -52,7 +52,8 @@ func init() {
 	add(cOverride, "ignore", "ignoring", "ignored", "disregard", "disregarding", "forget", "forgetting",
 		"skip", "override", "overrule", "bypass", "neglect", "abandon", "discard", "drop", "omit",
 		"vergiss", "vergesse", "vergessen", "vergesst", "ignoriere", "ignorieren", "ignoriert", "ignoriert",
-		"missachte", "missachten", "ubergehe", "verwirf", "olvida", "ignora", "oublie", "ignorez", "oubliez")
+		"missachte", "missachten", "ubergehe", "verwirf", "olvida", "ignora", "oublie", "ignorez", "oubliez",
+		"ignorierst", "vergisst", "missachtest", "ignorez", "ignoras", "ignori", "negeer", "negeren", "zignoruj", "ignorera")
 	add(cInstr, "instructions", "instruction", "directions", "directives", "directive", "rules",
 		"guidelines", "prompt", "prompts", "constraints", "restrictions", "guardrails", "programming",
 		"orders", "commands", "assignments", "assignment", "task", "tasks", "context", "policies",

@@ -18,6 +18,7 @@ import (
 // recordGens are the kinds of record, one generator each.
 var recordGens = []func(*rand.Rand) string{
 	genSearchResults, genIssueList, genProducts, genEvent, genFeed, genLinks, genURLs, genRecordYAML, genRecordCSV,
+	genAnswer,
 }
 
 // recordNegatives is how many generated records training gets as negatives.
@@ -107,6 +108,15 @@ func genEvent(rng *rand.Rand) string {
 		jsonStr(pick(rng, "Room Atlas", "Teams", "Zoom", "Berlin office, 3rd floor")),
 		jsonStr(pick(rng, "Agenda: pricing test results, hiring plan.", "Please bring your laptop.", "Dial-in details below.", recText(rng, recSnippets))),
 		jsonStr(recURL(rng)), jsonStr(pick(rng, "helena@example.org", "tom@example.com")))
+}
+
+// genAnswer is a question-and-answer record: an answer box, an FAQ
+// entry, a knowledge-base hit.
+func genAnswer(rng *rand.Rand) string {
+	q := pick(rng, "how long do %s last", "are %s worth it", "best time to buy %s", "how to clean %s", "what are %s")
+	return fmt.Sprintf(`{"%s": {"question": %s, "answer": %s, "source": %s}}`,
+		pick(rng, "answer_box", "faq", "kb_hit", "featured_snippet", "qa"),
+		jsonStr(fmt.Sprintf(q, pick(rng, recTopics...))), jsonStr(recText(rng, recSnippets)), jsonStr(recURL(rng)))
 }
 
 func genFeed(rng *rand.Rand) string {
