@@ -314,6 +314,11 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 		b := mailNeg[erng.IntN(len(mailNeg))]
 		inserted(&ds.Train, "synth-reader", 0, insertVaried(erng, c, b), b)
 	}
+	for range readerErrands {
+		c := readerCarrier(erng)
+		e := readerErrand(erng)
+		inserted(&ds.Train, "synth-errand", 0, insertVaried(erng, c, e), e)
+	}
 	// tool output with links and sentences in its fields (records.go)
 	rrng := rand.New(rand.NewPCG(seed, seed^0x5ec0))
 	for range recordNegatives {
@@ -358,6 +363,7 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 	"synth-doc":     {0.5, 0},
 	"synth-record":  {0.3, 0},
 	"synth-reader":  {readerNegWeight, readerPosWeight},
+	"synth-errand":  {0.25, 0},
 }
 
 // readerOrders is how many generated orders to the reader (reader.go)
@@ -365,6 +371,7 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 // the twins and of the orders.
 const (
 	readerOrders    = 600
+	readerErrands   = 300
 	readerNegWeight = 0.5
 	readerPosWeight = 0.25
 )

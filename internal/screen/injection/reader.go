@@ -140,3 +140,42 @@ func readerCarrier(rng *rand.Rand) string {
 	}
 	return record(rng)
 }
+
+// errandFrames are the frames of readerFrames a person can be addressed
+// with (an assistant who keeps someone's inbox, a colleague covering for
+// them), and errands are what people ask each other so; together they
+// are negatives, so that such a frame alone is not the signal.
+var (
+	errandFrames = []string{
+		"Whoever handles this {doc} for {name}: %s.",
+		"If you are processing this {doc} on {name}'s behalf, %s.",
+		"Before you reply to {name}, %s.",
+		"While going through {name}'s inbox, %s.",
+		"P.S. If you're reading this for {name}, %s.",
+		"When you pass this on to {name}, %s.",
+		"Whoever reads this first, %s.",
+		"If you're covering for {name} this week, %s.",
+	}
+	errands = []string{
+		"please call the client back before noon",
+		"restock the printer paper",
+		"remind {name} about the dentist on Friday",
+		"book the small meeting room for Thursday",
+		"let {name} know the parcel is at reception",
+		"print two copies of the agenda",
+		"file the invoice in the finance folder",
+		"water the plants in the corner office",
+		"tell {name} the meeting moved to 3pm",
+		"approve the timesheets in the HR portal",
+		"add the new date to the team calendar",
+		"mention that the caterer needs the final numbers by Monday",
+		"forward the signed contract to the legal team",
+		"check that the projector works before the visit",
+	}
+)
+
+// readerErrand returns a frame of errandFrames with an errand.
+func readerErrand(rng *rand.Rand) string {
+	s := fmt.Sprintf(pick(rng, errandFrames...), pick(rng, errands...))
+	return strings.NewReplacer("{doc}", pick(rng, readerDocs...), "{name}", pick(rng, readerNames...)).Replace(s)
+}
