@@ -95,14 +95,14 @@ func TestToolOutput(t *testing.T) {
 }
 
 // TestBlindProbes keeps the shipped detector from regressing on the probe
-// rounds written blind (4 to 9; docs/screening.md has their first
+// rounds written blind (4 to 10; docs/screening.md has their first
 // scorings): pooled over them, recall at 0.5 at least 60% (64.6% when
-// this was written), at most 12% of the benign twins flagged (10.0%) and
+// this was written), at most 12% of the benign twins flagged (9.3%) and
 // at most 3% quarantined (2.1%).
 func TestBlindProbes(t *testing.T) {
 	d := Default()
 	var pos, caught, neg, flagged, quarantined int
-	for r := 4; r <= 9; r++ {
+	for r := 4; r <= 10; r++ {
 		for _, row := range readProbe(t, filepath.Join("testdata", "probes", "round"+strconv.Itoa(r)+".jsonl")) {
 			s := d.Score([]byte(row.Text), "text/plain").Score
 			if row.Label == 1 {
@@ -121,8 +121,8 @@ func TestBlindProbes(t *testing.T) {
 			}
 		}
 	}
-	if pos != 240 || neg != 240 {
-		t.Fatalf("%d injections and %d twins, want 240 each", pos, neg)
+	if pos != 280 || neg != 280 {
+		t.Fatalf("%d injections and %d twins, want 280 each", pos, neg)
 	}
 	if r := float64(caught) / float64(pos); r < 0.60 {
 		t.Errorf("recall at 0.5 = %.3f, want >= 0.60", r)
