@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -35,8 +36,8 @@ func (c *Client) Receive(ctx context.Context, handler func(context.Context, Mess
 			return c.Messaging.Receive(ctx, connect.NewRequest(&airlockv1.ReceiveRequest{}))
 		},
 		verify: c.verifyMine,
-		ack: func(ctx context.Context, id string) error {
-			_, err := c.Ack(ctx, id)
+		ack: func(ctx context.Context, ids ...string) error {
+			_, err := c.Ack(ctx, ids...)
 			return err
 		},
 	}, handler)
@@ -51,8 +52,8 @@ func (c *Client) ReceiveSubscription(ctx context.Context, topic, subscription st
 			return c.Topics.Receive(ctx, connect.NewRequest(&airlockv1.ReceiveSubscriptionRequest{Topic: topic, Subscription: subscription}))
 		},
 		verify: func(d *airlockv1.Delivery) (Message, error) { return c.verifyFor(d, messaging.TopicRecipient(topic)) },
-		ack: func(ctx context.Context, id string) error {
-			_, err := c.AckSubscription(ctx, topic, subscription, id)
+		ack: func(ctx context.Context, ids ...string) error {
+			_, err := c.AckSubscription(ctx, topic, subscription, ids...)
 			return err
 		},
 	}, handler)
@@ -62,7 +63,7 @@ func (c *Client) ReceiveSubscription(ctx context.Context, topic, subscription st
 type receiver struct {
 	open   func(context.Context) (*connect.ServerStreamForClient[airlockv1.ReceiveResponse], error)
 	verify func(*airlockv1.Delivery) (Message, error)
-	ack    func(context.Context, string) error
+	ack    func(context.Context, ...string) error
 }
 
 // receive runs streams opened by r until ctx ends or the hub refuses for
@@ -101,15 +102,18 @@ func (c *Client) receiveStream(ctx context.Context, r receiver, handler func(con
 		return false, err
 	}
 	defer stream.Close()
+	acks := c.startAcker(ctx, r.ack)
+	defer acks.close() // every handled message is acked before Receive returns
 	for stream.Receive() {
 		got = true
-		c.handle(ctx, r, stream.Msg().GetDelivery(), handler)
+		c.handle(ctx, r, acks, stream.Msg().GetDelivery(), handler)
 	}
 	return got, stream.Err()
 }
 
-// handle verifies d, passes it to handler and acks it if handler succeeds.
-func (c *Client) handle(ctx context.Context, r receiver, d *airlockv1.Delivery, handler func(context.Context, Message) error) {
+// handle verifies d, passes it to handler and, if handler succeeds, queues
+// it to be acked.
+func (c *Client) handle(ctx context.Context, r receiver, acks *acker, d *airlockv1.Delivery, handler func(context.Context, Message) error) {
 	log := c.opts.Log.With("component", "messaging")
 	m, err := r.verify(d)
 	if err != nil {
@@ -121,13 +125,87 @@ func (c *Client) handle(ctx context.Context, r receiver, d *airlockv1.Delivery, 
 			"id", m.ID, "attempt", m.Attempt, "error", err)
 		return
 	}
-	// The handler is done: ack even if ctx was canceled meanwhile, so that
-	// a shutdown does not cause a needless redelivery.
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := r.ack(actx, m.ID); err != nil {
-		log.Warn("ack failed; the hub will deliver the message again after its lease", "id", m.ID, "error", err)
+	acks.ids <- m.ID
+}
+
+// Acks of a stream's messages are sent in the background, in batches:
+// the next message does not wait for the previous one's ack (a round
+// trip and a commit on the hub), and acks that queue up while one is in
+// flight go in one call. A message is still acked only after its handler
+// succeeded, and every queued ack is sent before the stream's Receive
+// returns.
+const (
+	maxAckBatch = 256  // IDs in one ack call
+	ackQueue    = 1024 // handled messages waiting to be acked
+	ackTimeout  = 10 * time.Second
+)
+
+// acker sends the IDs queued on ids to the hub.
+type acker struct {
+	ctx  context.Context // values only: acks outlive a canceled stream
+	ack  func(context.Context, ...string) error
+	ids  chan string
+	done chan struct{}
+	log  *slog.Logger
+}
+
+func (c *Client) startAcker(ctx context.Context, ack func(context.Context, ...string) error) *acker {
+	a := &acker{ctx: context.WithoutCancel(ctx), ack: ack, ids: make(chan string, ackQueue),
+		done: make(chan struct{}), log: c.opts.Log.With("component", "messaging")}
+	go a.run()
+	return a
+}
+
+// run sends what is queued, up to maxAckBatch IDs a call, until ids is
+// closed and empty.
+func (a *acker) run() {
+	defer close(a.done)
+	batch := make([]string, 0, maxAckBatch)
+	for id := range a.ids {
+		batch = append(batch[:0], id)
+	fill:
+		for len(batch) < maxAckBatch {
+			select {
+			case id, ok := <-a.ids:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, id)
+			default:
+				break fill
+			}
+		}
+		a.send(batch)
 	}
+}
+
+// send acks ids in one call. An ack is all or nothing on the hub, so if
+// the call fails each ID is acked alone: one message that cannot be acked
+// (dead-lettered after its lease ran out, say) does not make the others
+// be delivered again.
+func (a *acker) send(ids []string) {
+	if a.call(ids...) == nil || len(ids) == 1 {
+		return
+	}
+	for _, id := range ids {
+		_ = a.call(id)
+	}
+}
+
+func (a *acker) call(ids ...string) error {
+	ctx, cancel := context.WithTimeout(a.ctx, ackTimeout)
+	defer cancel()
+	err := a.ack(ctx, ids...)
+	if err != nil && len(ids) == 1 {
+		a.log.Warn("ack failed; the hub will deliver the message again after its lease", "id", ids[0], "error", err)
+	}
+	return err
+}
+
+// close sends what is still queued and waits until it has been sent.
+func (a *acker) close() {
+	close(a.ids)
+	<-a.done
 }
 
 // permanent reports whether a stream error will not go away by

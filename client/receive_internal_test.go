@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -168,5 +169,57 @@ func TestFetchPartial(t *testing.T) {
 	}
 	if want := []string{good1.Envelope.Id, good2.Envelope.Id}; !slices.Equal(got, want) {
 		t.Errorf("Fetch returned %v, want the two good ones %v", got, want)
+	}
+}
+
+// TestAckerBatchesAndFallsBack: IDs queued while a call is in flight go
+// in one call; when a batch is refused (the hub acks all or nothing),
+// each of its IDs is acked alone, so only the one that cannot be acked
+// stays unacked; close returns after everything queued was sent.
+func TestAckerBatchesAndFallsBack(t *testing.T) {
+	var mu sync.Mutex
+	var calls [][]string
+	acked := map[string]bool{}
+	release := make(chan struct{})
+	ack := func(_ context.Context, ids ...string) error {
+		if ids[0] == "m0" {
+			<-release // hold the first call so the others queue up
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, slices.Clone(ids))
+		if slices.Contains(ids, "dead") {
+			return connect.NewError(connect.CodeFailedPrecondition, errors.New("dead-lettered"))
+		}
+		for _, id := range ids {
+			acked[id] = true
+		}
+		return nil
+	}
+	c := &Client{opts: Options{Log: slog.New(slog.DiscardHandler)}}
+	a := c.startAcker(context.Background(), ack)
+	a.ids <- "m0"
+	for _, id := range []string{"m1", "dead", "m2", "m3"} {
+		a.ids <- id
+	}
+	close(release)
+	a.close()
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, id := range []string{"m0", "m1", "m2", "m3"} {
+		if !acked[id] {
+			t.Errorf("%s not acked (calls %v)", id, calls)
+		}
+	}
+	if acked["dead"] {
+		t.Error("the refused ID counts as acked")
+	}
+	batched := false
+	for _, c := range calls {
+		batched = batched || len(c) > 1
+	}
+	if !batched {
+		t.Errorf("no call acked more than one ID: %v", calls)
 	}
 }
