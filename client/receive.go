@@ -20,8 +20,9 @@ import (
 // unauthenticated, invalid argument, not implemented).
 //
 // Delivery is at least once. A message is acknowledged only after handler
-// returns nil for it; if handler fails, or the process stops before the
-// ack reaches the hub, the hub delivers the message again once its lease
+// returns nil for it (in the background, batched with the acks of the
+// messages after it, and always before Receive returns); if handler
+// fails, or the process stops before the ack reaches the hub, the hub delivers the message again once its lease
 // ends, with Message.Attempt one higher, and dead-letters it after too
 // many attempts. Handlers should therefore be idempotent, e.g. by
 // remembering the IDs they have processed.
