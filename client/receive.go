@@ -181,15 +181,23 @@ func (a *acker) run() {
 }
 
 // send acks ids in one call. An ack is all or nothing on the hub, so if
-// the call fails each ID is acked alone: one message that cannot be acked
-// (dead-lettered after its lease ran out, say) does not make the others
-// be delivered again.
+// the hub refuses the call each ID is acked alone: one message that
+// cannot be acked (dead-lettered after its lease ran out, say) does not
+// make the others be delivered again. Other failures (the hub is
+// unreachable, the call timed out) are not retried: the messages come
+// again after their lease.
 func (a *acker) send(ids []string) {
-	if a.call(ids...) == nil || len(ids) == 1 {
+	err := a.call(ids...)
+	if err == nil || len(ids) == 1 {
 		return
 	}
-	for _, id := range ids {
-		_ = a.call(id)
+	switch connect.CodeOf(err) {
+	case connect.CodeFailedPrecondition, connect.CodeNotFound, connect.CodeInvalidArgument:
+		for _, id := range ids {
+			_ = a.call(id)
+		}
+	default:
+		a.log.Warn("ack failed; the hub will deliver the messages again after their lease", "count", len(ids), "error", err)
 	}
 }
 

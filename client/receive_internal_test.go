@@ -223,3 +223,34 @@ func TestAckerBatchesAndFallsBack(t *testing.T) {
 		t.Errorf("no call acked more than one ID: %v", calls)
 	}
 }
+
+// TestAckerNoRetryWhenUnreachable: a batch that fails because the hub
+// cannot be reached is not retried ID by ID (each retry would wait for
+// the same timeout); its messages come again after their lease.
+func TestAckerNoRetryWhenUnreachable(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	release := make(chan struct{})
+	ack := func(_ context.Context, ids ...string) error {
+		if ids[0] == "m0" {
+			<-release
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return connect.NewError(connect.CodeUnavailable, errors.New("hub unreachable"))
+	}
+	c := &Client{opts: Options{Log: slog.New(slog.DiscardHandler)}}
+	a := c.startAcker(context.Background(), ack)
+	a.ids <- "m0"
+	for _, id := range []string{"m1", "m2", "m3"} {
+		a.ids <- id
+	}
+	close(release)
+	a.close()
+	mu.Lock()
+	defer mu.Unlock()
+	if calls > 2 {
+		t.Errorf("%d ack calls for a batch the hub could not be reached for, want at most 2 (no retries an ID at a time)", calls)
+	}
+}
