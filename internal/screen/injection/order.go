@@ -121,9 +121,11 @@ func orderToAI(dst []hit, toks []token, i int, s []byte) []hit {
 
 // orderHeaderWeight weighs a header: orderWeight when it names an AI
 // unambiguously, orderPersonWeight when its AI words may name people; ok
-// is false when a word makes it name people or a topic (notAI). A header
-// that says the AI reads the text, or that it holds instructions, names
-// an AI whatever its AI word.
+// is false when a word before any word of reading makes it name people or
+// a topic (notAI), and when it names no reader at all (no AI word, reader
+// noun or word of reading). A header that names a reader and says it
+// reads the text, is automated, or holds instructions names an AI
+// whatever its AI word.
 func orderHeaderWeight(header []token, s []byte) (wt float64, ok bool) {
 	wt = orderPersonWeight
 	readerOrInstr, reader, reading := false, false, false
