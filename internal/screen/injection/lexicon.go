@@ -51,9 +51,9 @@ func init() {
 	}
 	add(cOverride, "ignore", "ignoring", "ignored", "disregard", "disregarding", "forget", "forgetting",
 		"skip", "override", "overrule", "bypass", "neglect", "abandon", "discard", "drop", "omit",
-		"vergiss", "vergesse", "vergessen", "vergesst", "ignoriere", "ignorieren", "ignoriert", "ignoriert",
-		"missachte", "missachten", "ubergehe", "verwirf", "olvida", "ignora", "oublie", "ignorez", "oubliez",
-		"ignorierst", "vergisst", "missachtest", "ignorez", "ignoras", "ignori", "negeer", "negeren", "zignoruj", "ignorera")
+		"vergiss", "vergesse", "vergessen", "vergesst", "ignoriere", "ignorieren", "ignoriert", "missachte",
+		"missachten", "ubergehe", "verwirf", "olvida", "ignora", "oublie", "ignorez", "oubliez",
+		"ignorierst", "vergisst", "missachtest", "ignoras", "ignori", "negeer", "negeren", "zignoruj", "ignorera")
 	add(cInstr, "instructions", "instruction", "directions", "directives", "directive", "rules",
 		"guidelines", "prompt", "prompts", "constraints", "restrictions", "guardrails", "programming",
 		"orders", "commands", "assignments", "assignment", "task", "tasks", "context", "policies",
@@ -76,13 +76,17 @@ func init() {
 	add(cSend, "send", "forward", "email", "mail", "upload", "post", "transmit", "exfiltrate", "leak",
 		"copy", "submit", "deliver", "cc", "bcc", "schicke", "schick", "sende", "senden", "leite",
 		"weiterleiten", "ubermittle", "lade", "forwarding", "sending", "uploading",
-		"envoie", "envoyez", "transferez", "envia", "enviar", "reenvia", "reenviar", "manda", "invia", "inoltra", "inviare", "stuur", "verstuur", "doorsturen", "encaminhe", "envie", "wyslij", "przeslij", "skicka", "vidarebefordra")
+		"envoie", "envoyez", "transferez", "envia", "enviar", "reenvia", "reenviar", "manda", "invia", "inoltra",
+		"inviare", "stuur", "verstuur", "doorsturen", "encaminhe", "envie", "wyslij", "przeslij", "skicka",
+		"vidarebefordra")
 	add(cSensitive, "passwords", "password", "credentials", "secrets", "keys", "key", "tokens", "token",
 		"conversation", "history", "chat", "contacts", "inbox", "emails", "messages", "everything",
 		"files", "documents", "report", "data", "prompt", "confidential", "private", "personal",
 		"login", "logins", "cookies", "session", "financial", "finance", "ssh", "wallet", "passwort",
 		"zugangsdaten", "daten", "dokumente", "verlauf",
-		"contrasena", "contrasenas", "wachtwoord", "wachtwoorden", "senha", "senhas", "haslo", "hasla", "losenord", "credenciales", "identifiants", "credenziali", "payroll", "salaries", "salary", "salaris", "gehalter", "salarios", "nominas", "stipendi", "salaires")
+		"contrasena", "contrasenas", "wachtwoord", "wachtwoorden", "senha", "senhas", "haslo", "hasla", "losenord",
+		"credenciales", "identifiants", "credenziali", "payroll", "salaries", "salary", "salaris", "gehalter",
+		"salarios", "nominas", "stipendi", "salaires")
 	add(cYou, "you", "du", "you're", "youre")
 	add(cNow, "now", "jetzt", "nun", "henceforth", "ahora", "maintenant")
 	add(cPretend, "pretend", "roleplay", "imagine", "simulate", "impersonate", "emulate",
@@ -112,12 +116,21 @@ func init() {
 		"analysing", "handling", "reviewing", "scanning", "liest", "verarbeitet", "browsing",
 		"crawling", "scraping", "indexing", "screening", "evaluating", "assessing", "grading",
 		"triaging", "transcribing",
-		"summarizes", "summarises", "triages", "lit", "lisent", "traite", "traitent", "riassumono", "riassume", "legge", "leggono", "lee", "leen", "leyendo", "procesa", "procesan", "procesando", "elabora", "elaborano", "lendo", "processa", "processam", "processando", "leest", "lezen", "verwerkt", "verwerken", "bearbeitet", "bearbeiten", "lesen", "zusammenfasst", "czyta", "przetwarza", "behandlar",
-		"approving", "sorting", "ranking", "automating", "analizza", "analizzano", "analiza", "analizan", "analysiert", "sammanfattar", "sammanfattas", "analyseert", "samenvat",
-		"summarise", "summarize", "translating", "assisting", "generating", "drafting", "analyses", "analyzes", "analyse", "traduit", "genere", "redige", "resuma", "resumiendo", "traduciendo", "analizando", "genera", "redacta", "riassumendo", "traducendo", "analizzando", "resumindo", "traduzindo", "analisando", "gerando", "ubersetzt", "auswertet", "vertaalt", "hanterar", "oversatter", "streszczasz", "streszcza", "tlumaczy", "zpracovava", "shrnuje", "cte", "isleyen")
+		"summarizes", "summarises", "triages", "lit", "lisent", "traite", "traitent", "riassumono", "riassume",
+		"legge", "leggono", "lee", "leen", "leyendo", "procesa", "procesan", "procesando", "elabora", "elaborano",
+		"lendo", "processa", "processam", "processando", "leest", "lezen", "verwerkt", "verwerken", "bearbeitet",
+		"bearbeiten", "lesen", "zusammenfasst", "czyta", "przetwarza", "behandlar",
+		"approving", "sorting", "ranking", "automating", "analizza", "analizzano", "analiza", "analizan",
+		"analysiert", "sammanfattar", "sammanfattas", "analyseert", "samenvat",
+		"summarise", "summarize", "translating", "assisting", "generating", "drafting", "analyses", "analyzes",
+		"analyse", "traduit", "genere", "redige", "resuma", "resumiendo", "traduciendo", "analizando", "genera",
+		"redacta", "riassumendo", "traducendo", "analizzando", "resumindo", "traduzindo", "analisando", "gerando",
+		"ubersetzt", "auswertet", "vertaalt", "hanterar", "oversatter", "streszczasz", "streszcza", "tlumaczy",
+		"zpracovava", "shrnuje", "cte", "isleyen")
 	add(cThis, "this", "these", "the", "my", "our", "diese", "diesen", "dieses", "den", "die")
 	add(cMsg, "note", "message", "memo", "reminder", "notice", "hinweis", "nachricht",
-		"nota", "notas", "note", "memo", "aviso", "avviso", "opmerking", "notitie", "uwaga", "anteckning", "ps", "p.s", "remarque", "bericht")
+		"nota", "notas", "aviso", "avviso", "opmerking", "notitie", "uwaga", "anteckning", "ps", "p.s", "remarque",
+		"bericht")
 	add(cForTo, "for", "to", "fur", "an")
 	add(cOutput, "output", "outputs", "result", "results", "response", "contents", "content", "ausgabe", "ergebnis")
 	add(cPathVerb, "read", "cat", "print", "show", "display", "output", "dump", "reveal", "send", "upload",
@@ -138,10 +151,32 @@ func init() {
 		"choose", "select", "pick", "prioritize", "prioritise", "favor", "favour", "rewrite", "rephrase",
 		"edit", "modify", "set", "configure", "deploy", "uberweise", "zahle", "schicke", "gib", "nenne",
 		"sag", "sage", "frage", "ubersetze", "fasse", "loesche", "resume", "traduis", "transfere",
-		"dis", "envoyez", "repondez", "inform", "record", "note", "issue", "refund", "shortlist", "direct",
-		"indiquez", "indique", "ecrivez", "supprimez", "supprime", "transferez", "ajoutez", "ajoute", "dites", "signalez", "approuvez", "validez", "cliquez", "ouvrez", "payez", "virez", "recommandez", "mentionnez", "traduisez", "resumez", "effacez", "annulez", "acceptez", "reservez", "donnez", "communiquez", "copiez", "collez", "executez", "lancez", "dire", "ecrire", "envoyer", "indiquer", "mentionner", "inclure", "repondre", "indica", "escribe", "escriba", "borra", "borre", "elimina", "elimine", "envia", "reenvia", "responde", "responda", "busca", "busque", "anade", "agrega", "di", "diga", "aprueba", "apruebe", "paga", "transfiere", "recomienda", "menciona", "traduce", "olvida", "deja", "cancela", "acepta", "reserva", "copia", "pega", "ejecuta", "abre", "haz", "marca", "reembolsa", "cambia", "crea", "decir", "escribir", "enviar", "indicar", "mencionar", "incluir", "responder", "scrivete", "scrivi", "indicate", "cancella", "invia", "inoltra", "rispondi", "rispondete", "aggiungi", "dite", "approva", "trasferisci", "raccomanda", "consiglia", "menziona", "traduci", "riassumi", "ignora", "dimentica", "accetta", "prenota", "esegui", "apri", "imposta", "disattiva", "attiva", "segna", "rimborsa", "scrivere", "inviare", "indicare", "menzionare", "includere", "rispondere", "escreva", "apague", "exclua", "envie", "encaminhe", "adicione", "aprove", "pague", "transfira", "recomende", "mencione", "traduza", "resuma", "esqueca", "aceite", "copie", "abra", "crie", "defina", "desative", "marque", "altere", "mude", "informe", "stuur", "verstuur", "schrijf", "verwijder", "antwoord", "beantwoord", "voeg", "zeg", "keur", "betaal", "vertaal", "negeer", "vergeet", "accepteer", "boek", "kopieer", "voer", "zet", "markeer", "wijzig", "meld", "zeggen", "schrijven", "sturen", "vermelden", "loschen", "erstatte", "markiere", "melde", "melden", "genehmige", "bezahle", "empfehle", "erwahne", "fuge", "trage", "setze", "deaktiviere", "aktiviere", "erstelle", "offne", "klicke", "akzeptiere", "buche", "kopiere", "teile", "storniere", "usun", "napisz", "odpowiedz", "zatwierdz", "zaplac", "przelej", "dodaj", "powiedz", "zignoruj", "zapomnij", "skopiuj", "zmien", "utworz", "radera", "skriv", "svara", "godkann", "betala", "overfor", "lagg", "ignorera", "glom", "kopiera", "skapa",
-		"vermeld", "apaga", "apague", "dm", "switch", "riporta", "namn", "chiedi", "pregunta", "demande", "demandez", "bloqueia", "bloquea", "blocca", "rsvp", "schedule", "unsubscribe", "merge", "render", "append",
-		"skicka", "afferma", "uvedte", "pomin", "acknowledge", "resolve", "assess", "diga", "sconsiglia", "zaakceptuj", "proveri")
+		"dis", "envoyez", "repondez", "record", "note", "issue", "refund", "shortlist", "direct",
+		"indiquez", "indique", "ecrivez", "supprimez", "supprime", "transferez", "ajoutez", "ajoute", "dites",
+		"signalez", "approuvez", "validez", "cliquez", "ouvrez", "payez", "virez", "recommandez", "mentionnez",
+		"traduisez", "resumez", "effacez", "annulez", "acceptez", "reservez", "donnez", "communiquez", "copiez",
+		"collez", "executez", "lancez", "dire", "ecrire", "envoyer", "indiquer", "mentionner", "inclure",
+		"repondre", "indica", "escribe", "escriba", "borra", "borre", "elimina", "elimine", "envia", "reenvia",
+		"responde", "responda", "busca", "busque", "anade", "agrega", "di", "diga", "aprueba", "apruebe", "paga",
+		"transfiere", "recomienda", "menciona", "traduce", "olvida", "deja", "cancela", "acepta", "reserva",
+		"copia", "pega", "ejecuta", "abre", "haz", "marca", "reembolsa", "cambia", "crea", "decir", "escribir",
+		"enviar", "indicar", "mencionar", "incluir", "responder", "scrivete", "scrivi", "indicate", "cancella",
+		"invia", "inoltra", "rispondi", "rispondete", "aggiungi", "dite", "approva", "trasferisci", "raccomanda",
+		"consiglia", "menziona", "traduci", "riassumi", "ignora", "dimentica", "accetta", "prenota", "esegui",
+		"apri", "imposta", "disattiva", "attiva", "segna", "rimborsa", "scrivere", "inviare", "indicare",
+		"menzionare", "includere", "rispondere", "escreva", "apague", "exclua", "envie", "encaminhe", "adicione",
+		"aprove", "pague", "transfira", "recomende", "mencione", "traduza", "resuma", "esqueca", "aceite", "copie",
+		"abra", "crie", "defina", "desative", "marque", "altere", "mude", "informe", "stuur", "verstuur",
+		"schrijf", "verwijder", "antwoord", "beantwoord", "voeg", "zeg", "keur", "betaal", "vertaal", "negeer",
+		"vergeet", "accepteer", "boek", "kopieer", "voer", "zet", "markeer", "wijzig", "meld", "zeggen",
+		"schrijven", "sturen", "vermelden", "loschen", "erstatte", "markiere", "melde", "melden", "genehmige",
+		"bezahle", "empfehle", "erwahne", "fuge", "trage", "setze", "deaktiviere", "aktiviere", "erstelle",
+		"offne", "klicke", "akzeptiere", "buche", "kopiere", "teile", "storniere", "usun", "napisz", "odpowiedz",
+		"zatwierdz", "zaplac", "przelej", "dodaj", "powiedz", "zignoruj", "zapomnij", "skopiuj", "zmien", "utworz",
+		"radera", "skriv", "svara", "godkann", "betala", "overfor", "lagg", "ignorera", "glom", "kopiera", "skapa",
+		"vermeld", "apaga", "dm", "switch", "riporta", "namn", "chiedi", "pregunta", "demande", "demandez",
+		"bloqueia", "bloquea", "blocca", "rsvp", "schedule", "unsubscribe", "merge", "render", "skicka", "afferma",
+		"uvedte", "pomin", "acknowledge", "resolve", "sconsiglia", "zaakceptuj", "proveri")
 	add(cLimits, "restrictions", "filters", "filter", "limits", "limitations", "rules", "censorship",
 		"guidelines", "boundaries", "ethics", "morals", "einschrankungen", "regeln", "grenzen", "filtern")
 	markLeads()

@@ -113,7 +113,7 @@ func readerOrder(rng *rand.Rand) string {
 		f := pick(rng, readerFrames...)
 		a := pick(rng, readerActions...)
 		if strings.HasPrefix(f, "%s") || strings.HasPrefix(f, "[%s") {
-			a = strings.ToUpper(a[:1]) + a[1:]
+			a = capitalize(a)
 		}
 		s = fmt.Sprintf(f, a)
 	}
