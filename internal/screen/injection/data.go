@@ -312,12 +312,28 @@ func LoadDatasetFold(dir string, fold int, seed uint64) (*Dataset, error) {
 		o := readerOrder(erng)
 		inserted(&ds.Train, "synth-reader", 1, insertVaried(erng, c, o), o)
 		b := mailNeg[erng.IntN(len(mailNeg))]
+		if erng.IntN(3) == 0 {
+			b = readerNote(erng)
+		}
 		inserted(&ds.Train, "synth-reader", 0, insertVaried(erng, c, b), b)
 	}
 	for range readerErrands {
 		c := readerCarrier(erng)
 		e := readerErrand(erng)
 		inserted(&ds.Train, "synth-errand", 0, insertVaried(erng, c, e), e)
+	}
+	// chat transcripts: an order to whoever reads the chat as one
+	// participant's line, its twin an ordinary line; and requests between
+	// participants (chat.go)
+	crng := rand.New(rand.NewPCG(seed, seed^0xc4a7))
+	for range readerChats {
+		o := readerChatOrder(crng)
+		inserted(&ds.Train, "synth-chat", 1, chatCarrier(crng, o), o)
+		b := pick(crng, chatMessages...)
+		if crng.IntN(2) == 0 {
+			b = pick(crng, chatRequests...)
+		}
+		inserted(&ds.Train, "synth-chat", 0, chatCarrier(crng, b), b)
 	}
 	// tool output with links and sentences in its fields (records.go)
 	rrng := rand.New(rand.NewPCG(seed, seed^0x5ec0))
@@ -364,6 +380,7 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 	"synth-record":  {0.3, 0},
 	"synth-reader":  {readerNegWeight, readerPosWeight},
 	"synth-errand":  {0.25, 0},
+	"synth-chat":    {readerNegWeight, readerPosWeight},
 }
 
 // readerOrders is how many generated orders to the reader (reader.go)
@@ -372,6 +389,7 @@ var groupWeight = map[string][2]float64{ // [negative, positive]
 const (
 	readerOrders    = 600
 	readerErrands   = 300
+	readerChats     = 300
 	readerNegWeight = 0.5
 	readerPosWeight = 0.25
 )
