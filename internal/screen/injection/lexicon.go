@@ -179,6 +179,7 @@ func init() {
 		"uvedte", "pomin", "acknowledge", "resolve", "sconsiglia", "zaakceptuj", "proveri")
 	add(cLimits, "restrictions", "filters", "filter", "limits", "limitations", "rules", "censorship",
 		"guidelines", "boundaries", "ethics", "morals", "einschrankungen", "regeln", "grenzen", "filtern")
+	addIntl(add)
 	markLeads()
 	lexWords = newLexTable(lexicon)
 }
