@@ -332,15 +332,20 @@ const quoteReach = 160
 
 // quoted reports whether s[a:b] is enclosed in double quotes on its line:
 // an odd number of quotes between the line start and a, and a quote
-// between b and the line end (both within quoteReach bytes).
+// between b and the line end (both within quoteReach bytes). Quotes that
+// open a field's value ({"note": "…"}, msg="…", a CSV cell) are not a
+// quotation: they are how tool output carries text, attacks included.
 func quoted(s []byte, a, b int) bool {
-	n := 0
+	n, open := 0, -1
 	for i := a - 1; i >= max(0, a-quoteReach) && s[i] != '\n'; i-- {
 		if s[i] == '"' {
+			if n == 0 {
+				open = i
+			}
 			n++
 		}
 	}
-	if n%2 == 0 {
+	if n%2 == 0 || fieldValue(s, open) {
 		return false
 	}
 	for i := b; i < min(len(s), b+quoteReach) && s[i] != '\n'; i++ {
@@ -349,6 +354,33 @@ func quoted(s []byte, a, b int) bool {
 		}
 	}
 	return false
+}
+
+// fieldValue reports whether the quote at s[q] opens a field's value: it
+// follows a JSON key ("key": "), an equals sign (key="), or directly a
+// comma or bracket (a CSV cell, a JSON array). A quote after a word and a
+// colon or a comma and a space is reported speech ("the mail said:
+// \"…\"") and stays a quotation.
+func fieldValue(s []byte, q int) bool {
+	if q <= 0 {
+		return false
+	}
+	switch s[q-1] {
+	case '=', ',', '[':
+		return true
+	}
+	i := q - 1
+	for i >= 0 && s[i] == ' ' {
+		i--
+	}
+	if i < 1 || s[i] != ':' {
+		return false
+	}
+	i--
+	for i >= 0 && s[i] == ' ' {
+		i--
+	}
+	return i >= 0 && s[i] == '"'
 }
 
 func span(text []byte, a, b int) screen.Span {
