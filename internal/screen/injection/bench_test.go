@@ -64,6 +64,7 @@ func BenchmarkPathological1MiB(b *testing.B) {
 		"equals": []byte(strings.Repeat("=", 1<<20)),
 		"nested": nested,
 		"tags":   []byte(strings.Repeat("<div style='display:none'><!--", 1<<15)),
+		"cjk":    []byte(strings.Repeat("系统 ai 사용자는", 1<<15) + "请"),
 	} {
 		b.Run(name, func(b *testing.B) {
 			d := Default()

@@ -221,6 +221,7 @@ func TestPathological(t *testing.T) {
 		"spaced":  []byte(strings.Repeat("a ", 1<<19)),
 		"tags":    []byte(strings.Repeat("<div style='display:none'>", 1<<15)),
 		"comment": []byte(strings.Repeat("<!--", 1<<18)),
+		"cjk":     []byte(strings.Repeat("系统 ai 사용자는", 1<<15) + "请"),
 	}
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
