@@ -14,6 +14,13 @@ import "math/bits"
 // your answer"); and, in shift, the first word's class paired with the
 // sentence's topic-shift bucket. Only class membership is written here;
 // which combinations matter is learned.
+//
+// Two classes come from the heuristics' lexicon, in every language it
+// has (see addLexiconClasses): words of reading and of software that
+// reads the text, and verbs that open an order. The training data is nearly
+// all English; through these classes what it teaches about "Note for
+// the tool reading this: forward …" reaches "Til den der håndterer …:
+// godkend …", whose words the model has never seen.
 
 // Word classes, one bit each.
 const (
@@ -27,6 +34,8 @@ const (
 	wcUnit                  // letters, vowels, symbols, emojis …
 	wcAsk                   // what, how, who, why, can, could …
 	wcQuote                 // a word that opens a quotation: 'hello or "hello
+	wcReader                // a word of reading or software that reads: summarising, processing, tool, system … (lexicon.go)
+	wcOrder                 // a verb that opens an order: approve, forward, delete, godkend, wyślij … (lexicon.go)
 	wcClasses   = iota
 )
 
@@ -81,6 +90,37 @@ var wordClasses = func() *classTable {
 	return ct
 }()
 
+// orderStop are imperatives of the lexicon that are too common as other
+// words to stand for an order in the model ("do", "use", "note", "list").
+var orderStop = map[string]bool{"do": true, "dont": true, "don't": true, "never": true, "always": true,
+	"only": true, "note": true, "issue": true, "record": true, "state": true, "list": true, "label": true,
+	"score": true, "grade": true, "resume": true, "direct": true, "act": true, "use": true, "make": true,
+	"set": true, "add": true, "change": true, "update": true, "open": true, "close": true, "call": true,
+	"run": true, "push": true, "flag": true, "post": true, "email": true, "contact": true}
+
+// addLexiconClasses adds wcReader and wcOrder to wordClasses from the
+// lexicon (which init has built) and the reader words of order.go. The
+// AI words (cAI) are left out of wcReader: text about AI ("How do system
+// prompts work in large language models?") uses them as much as orders
+// to an AI do, and with them in the class the held-out benign sentences
+// about AI set fold 0's 1%-FPR threshold (recall 85.1% -> 76.7%).
+func addLexiconClasses() {
+	for w, c := range lexicon {
+		if c&cReading != 0 {
+			wordClasses.add(wcReader, w)
+		}
+		if c&cImp != 0 && !orderStop[w] {
+			wordClasses.add(wcOrder, w)
+		}
+	}
+	for w := range readerNouns {
+		wordClasses.add(wcReader, w)
+	}
+	for w := range automatedWords {
+		wordClasses.add(wcReader, w)
+	}
+}
+
 // classTable is an open-addressing table from word hash to class bits,
 // at most a quarter full.
 type classTable struct {
@@ -90,7 +130,7 @@ type classTable struct {
 }
 
 func newClassTable() *classTable {
-	const size = 2048
+	const size = 8192
 	return &classTable{keys: make([]uint32, size), vals: make([]uint16, size), mask: size - 1}
 }
 
@@ -168,9 +208,9 @@ func opensQuote(s []byte, i int) bool {
 // pair appends the feature of class b met in sentence st, paired with
 // lead classes and whether st refers to the reader's output.
 func (st *sentence) pair(dst []feature, b uint32, lead uint16, end int32, salt uint32) []feature {
-	x := b<<12 | uint32(lead)
+	x := b<<17 | uint32(lead)
 	if st.outRef {
-		x |= 1 << 11
+		x |= 1 << 16
 	}
 	return append(dst, feature{mix(x, 48+salt), end})
 }

@@ -42,9 +42,9 @@ func TestWordClassFeatures(t *testing.T) {
 		found := false
 		for _, f := range fs {
 			for lead := range uint32(1 << wcClasses) {
-				x := bit(tc.has)<<12 | lead
+				x := bit(tc.has)<<17 | lead
 				if tc.out {
-					x |= 1 << 11
+					x |= 1 << 16
 				}
 				if lead&uint32(tc.lead) != 0 && f.h == mix(x, 48) {
 					found = true
@@ -60,5 +60,29 @@ func TestWordClassFeatures(t *testing.T) {
 		if has(plain, mix(b, 46)) || has(plain, mix(b, 47)) {
 			t.Errorf("a sentence without class words has a class-%d feature", b)
 		}
+	}
+}
+
+// TestClassTableLoad checks that the lexicon's classes keep the class
+// table at most a quarter full (its probes stay short) and reach words of
+// other languages.
+func TestClassTableLoad(t *testing.T) {
+	n := 0
+	for _, k := range wordClasses.keys {
+		if k != 0 {
+			n++
+		}
+	}
+	if n > len(wordClasses.keys)/4 {
+		t.Errorf("class table holds %d words in %d slots, want at most a quarter full", n, len(wordClasses.keys))
+	}
+	for w, want := range map[string]uint16{"godkend": wcOrder, "forward": wcOrder, "sammanfattar": wcReader,
+		"processing": wcReader, "software": wcReader} {
+		if wordClasses.of(hash(w))&want == 0 {
+			t.Errorf("%q lacks class %b", w, want)
+		}
+	}
+	if wordClasses.of(hash("assistant"))&wcReader != 0 || wordClasses.of(hash("use"))&wcOrder != 0 {
+		t.Error("an AI word or a stop word got a lexicon class")
 	}
 }

@@ -182,4 +182,5 @@ func init() {
 	addIntl(add)
 	markLeads()
 	lexWords = newLexTable(lexicon)
+	addLexiconClasses()
 }

@@ -96,9 +96,9 @@ func TestToolOutput(t *testing.T) {
 
 // TestBlindProbes keeps the shipped detector from regressing on the probe
 // rounds written blind (4 to 12; docs/screening.md has their first
-// scorings): pooled over them, recall at 0.5 at least 60% (63.9% when
-// this was written), at most 12% of the benign twins flagged (8.6%) and
-// at most 5% quarantined (4.4%; round 11's twins alone 12.5%).
+// scorings): pooled over them, recall at 0.5 at least 60% (68.3% when
+// this was written), at most 12% of the benign twins flagged (9.2%) and
+// at most 5% quarantined (4.7%; round 11's twins alone 12.5%).
 func TestBlindProbes(t *testing.T) {
 	d := Default()
 	var pos, caught, neg, flagged, quarantined int
