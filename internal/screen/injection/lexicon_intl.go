@@ -71,6 +71,46 @@ var intlWords = []struct {
 		"ответь", "ответьте", "добавь", "добавьте", "вставь", "вставьте", "оплати", "переведи",
 		"переведите", "одобри", "одобрите", "подтверди", "подтвердите", "сообщи", "сообщите",
 		"укажи", "укажите", "скажи", "скажите", "игнорируй", "забудь"}},
+	// second-person and polite forms of the languages of lexicon.go that
+	// it lacked, and its words of reading in more forms
+	{cImp, []string{
+		// German
+		"brich", "teile", "teilen", "halte", "lass", "lasse", "schick", "schicken", "nimm", "sag", "sagen",
+		"antworten", "bestätige", "bestätigen", "bewerte", "bewerten", "empfiehl", "empfehlen", "erwähne",
+		"erwähnen", "gib", "geben", "lösche", "sende", "senden", "leite", "leiten", "storniere", "stornieren",
+		"überweise", "überweisen", "füge", "fügen", "ändere", "ändern", "genehmigen", "akzeptieren",
+		// French
+		"accepte", "ajoute", "envoie", "annonce", "termine", "terminez", "réponds", "écris", "indique",
+		"supprime", "transfère", "mentionne", "recommande", "approuve", "valide", "confirme", "confirmez",
+		"annule", "réserve", "copie", "ouvre", "clique", "paie", "paye", "rembourse", "remboursez", "marque",
+		"partage", "partagez", "traduis", "résume", "dis", "affirme", "affirmez", "déclare",
+		// Spanish
+		"emita", "emite", "cierre", "cierra", "confirma", "confirme", "envíe", "reenvíe",
+		"escriba", "responde", "comparte", "comparta", "añade", "añada", "agregue", "indique", "elimina",
+		"afirma", "afirme", "declara", "recomiende", "mencione", "apruebe", "acepte", "reserve", "cancele",
+		// Italian
+		"prenota", "dichiara", "afferma", "segnala", "invia", "scrivi", "rispondi", "aggiungi", "cancella",
+		"approva", "conferma", "consiglia", "indica", "condividi", "elimina", "paga", "trasferisci",
+		// Portuguese
+		"responda", "recomende", "descreva", "informe", "envie", "escreva", "apague", "confirme", "aceite",
+		"diga", "mencione", "aprove", "pague", "transfira", "compartilhe", "reserve", "cancele",
+		// Dutch
+		"keur", "raad", "noem", "geef", "stuur", "schrijf", "verwijder", "bevestig", "beantwoord",
+		"deel", "voeg", "vermeld", "boek", "annuleer", "betaal", "accepteer",
+		// Swedish, Danish, Norwegian
+		"skicka", "skriv", "svara", "godkänn", "markera", "radera", "lägg", "nämn", "boka",
+		"avboka", "betala", "dela", "bekräfta", "godkend", "send", "svar", "skriv", "nævn",
+		// Polish
+		"wyślij", "napisz", "odpowiadaj", "odpowiedz", "dodaj", "usuń", "zatwierdź", "potwierdź", "poleć",
+		"pomiń", "przetłumacz", "udostępnij", "zarezerwuj", "anuluj", "zapłać", "przelej", "oznacz"}},
+	{cReading, []string{
+		"résumez", "résument", "trie", "trient", "traites", "traitez", "lis", "lisez",
+		"håndterer", "sammenstiller", "sammanställer", "resumas", "resuma",
+		"procesas", "procesa", "lees", "lee", "riassumi", "leggi", "elabori", "resumir", "processa",
+		"leia", "lê", "samenvat", "samenvatten", "verwerkt", "leest", "zusammenfassen", "zusammenfasst",
+		"auswertet", "verarbeiten", "verarbeitest", "liest", "streszczasz", "przetwarzasz", "czytasz",
+		"streszczaniu", "przetwarzaniu", "пересказе", "пересказывает"}},
+	{cAI | cAIv, []string{"assistenten", "assistente", "asistenta", "asistente", "l'assistant", "l'assistente"}},
 	{cOverride, []string{"abaikan", "ignorer", "ignorér", "игнорируй", "забудь", "unohda", "felejtsd"}},
 }
 
