@@ -25,21 +25,31 @@ import (
 const cjkWeight = orderWeight
 
 // cjkReach bounds how far before a noun 致 or a participle of reading is
-// looked for, in bytes (ten characters).
-const cjkReach = 30
+// looked for, in bytes (twenty characters of kanji or kana, about seven
+// Hangul syllables, which normalization writes as two or three jamo).
+const cjkReach = 60
 
 var (
-	cjkReaders = folded("ai", "アシスタント", "システム", "ボット", "エージェント", "ツール",
+	cjkReaders = folded("ai", "bot", "アシスタント", "システム", "ボット", "エージェント", "ツール",
 		"助手", "系统", "机器人", "智能体", "工具", "비서", "어시스턴트", "시스템", "봇", "챗봇", "에이전트")
 	// cjkAddressed follow a noun that is addressed
 	cjkAddressed = folded("へ:", "へ、", "へ,", "へ）", "へ)", "へ】", "】", ":", "注意:", "에게", "께")
+	// cjkHeaders are the addresses of a header whose order may follow in
+	// a later clause of the line; a bare colon is not one ("ツール：Excel。")
+	cjkHeaders = folded("へ:", "へ、", "へ,", "へ）", "へ)", "へ】", "】", "注意:")
 	// cjkTopic follow a Korean noun as its topic; addressed only with a
 	// participle of reading before it or the user after it
-	cjkTopic   = folded("는", "은")
-	cjkReading = folded("읽는", "처리하는", "요약하는", "분석하는", "검토하는")
-	cjkUser    = folded("사용자")
-	cjkTo      = folded("致", "给")
-	cjkOrders  = folded("ください", "下さい", "せよ", "すること", "しなさい", "请", "請", "务必", "務必", "立即",
+	cjkTopic   = folded("는", "은", "は")
+	cjkReading = folded("읽는", "처리하는", "요약하는", "분석하는", "검토하는",
+		"読み取る", "読む", "処理する", "処理している", "要約する", "分析する", "整理", "要約",
+		"阅读", "处理", "读取", "总结", "分析")
+	// cjkWhen follow a word of reading to make it a condition ("when
+	// summarising this mail, …"): an order after it is given to whatever
+	// does the reading, named or not
+	cjkWhen   = folded("際は", "際には", "場合は", "ときは", "時は", "时", "时候", "경우", "때")
+	cjkUser   = folded("사용자")
+	cjkTo     = folded("致", "给")
+	cjkOrders = folded("ください", "下さい", "せよ", "すること", "しなさい", "请", "請", "务必", "務必", "立即",
 		"하세요", "하십시오", "할 것", "해 주세요", "해주세요", "하라", "주세요", "세요")
 )
 
@@ -59,9 +69,22 @@ func cjkOrdersIn(dst []hit, s []byte) []hit {
 	if !hasCJK(s) {
 		return dst
 	}
+	lineEnd, lineOrder := -1, -1
 	for a := 0; a < len(s); {
+		if a > lineEnd {
+			// the last order of the line, found once per line: a reader
+			// addressed by a header ("レビューBotへ：") may be ordered in a
+			// later clause of it
+			lineEnd, lineOrder = len(s), -1
+			if k := bytes.IndexByte(s[a:], '\n'); k >= 0 {
+				lineEnd = a + k
+			}
+			if k := lastIndexAny(s[a:lineEnd], cjkOrders); k >= 0 {
+				lineOrder = a + k
+			}
+		}
 		b := clauseEnd(s, a)
-		if h, ok := cjkOrder(s, a, b); ok {
+		if h, ok := cjkOrder(s, a, b, lineOrder); ok {
 			dst = append(dst, h)
 		}
 		a = b + 1
@@ -69,21 +92,27 @@ func cjkOrdersIn(dst []hit, s []byte) []hit {
 	return dst
 }
 
-// cjkOrder looks for an addressed reader and a later order in s[a:b].
-// The last order and the last mention of the user are found once, so a
-// clause is read a bounded number of times whatever it holds.
-func cjkOrder(s []byte, a, b int) (hit, bool) {
+// cjkOrder looks for an addressed reader and a later order in s[a:b], or
+// for a reader addressed by a header and an order later on its line
+// (lineOrder, -1 if none). The last order and the last mention of the
+// user are found once, so a clause is read a bounded number of times
+// whatever it holds.
+func cjkOrder(s []byte, a, b, lineOrder int) (hit, bool) {
 	c := s[a:b]
-	if !hasCJK(c) {
+	if !hasCJK(c) || lineOrder < a {
 		return hit{}, false
 	}
 	order, user := lastIndexAny(c, cjkOrders), lastIndexAny(c, cjkUser)
-	if order < 0 {
-		return hit{}, false
+	if order >= 0 {
+		if w := indexAny(c[:order], cjkReading); w >= 0 {
+			if k := indexAny(c[w:order], cjkWhen); k >= 0 && k <= cjkReach {
+				return hit{CatOverride, cjkWeight, a + w, a + order, false, false}, true
+			}
+		}
 	}
 	for _, n := range cjkReaders {
-		for off := 0; off < order; {
-			i := bytes.Index(c[off:order], n)
+		for off := 0; off < len(c); {
+			i := bytes.Index(c[off:], n)
 			if i < 0 {
 				break
 			}
@@ -92,7 +121,10 @@ func cjkOrder(s []byte, a, b int) (hit, bool) {
 			if n[0] < 0x80 && !asciiWordAlone(c, i, off) {
 				continue
 			}
-			if cjkAddress(c, i, off, user) {
+			switch {
+			case lineOrder >= a+off && cjkHeader(c, off):
+				return hit{CatOverride, cjkWeight, a + i, lineOrder, false, false}, true
+			case order >= off && cjkAddress(c, i, off, user):
 				return hit{CatOverride, cjkWeight, a + i, a + order, false, false}, true
 			}
 		}
@@ -100,8 +132,14 @@ func cjkOrder(s []byte, a, b int) (hit, bool) {
 	return hit{}, false
 }
 
-// cjkAddress reports whether the reader noun c[i:j] is addressed; user
-// is the last index of the word for the user in c.
+// cjkHeader reports whether the reader noun ending at c[j] is addressed
+// as a header is (cjkHeaders).
+func cjkHeader(c []byte, j int) bool {
+	return hasPrefixAny(bytes.TrimLeft(c[j:], " "), cjkHeaders)
+}
+
+// cjkAddress reports whether the reader noun c[i:j] is addressed in its
+// clause; user is the last index of the word for the user in c.
 func cjkAddress(c []byte, i, j, user int) bool {
 	rest := bytes.TrimLeft(c[j:], " ")
 	if hasPrefixAny(rest, cjkAddressed) {
