@@ -29,7 +29,7 @@ var intlWords = []struct {
 		"megjegyzés", "figyelem", "üzenet", "uyarı", "mesaj", "catatan", "pesan", "perhatian",
 		"poznámka", "upozornění", "zpráva", "notatka", "notă", "atenție", "примечание", "заметка",
 		"внимание", "сообщение"}},
-	{cInstr, []string{"инструкция", "instrukce", "instrukcja", "instrucțiune", "talimat", "ohje", "utasítás"}},
+	{cInstr, []string{"talimat", "talimatları", "talimatlarını", "talimatlar", "инструкции", "инструкция", "instrukce", "instrukcja", "instrucțiune", "talimat", "ohje", "utasítás"}},
 	{cReading, []string{
 		"sammenfatter", "opsummerer", "oppsummerer", "behandler", "læser", "gennemgår",
 		"käsittelee", "lukee", "tiivistää", "käsittelet", "luet",
@@ -39,7 +39,7 @@ var intlWords = []struct {
 		"zpracováváte", "shrnujete", "čtete", "zpracovává",
 		"przetwarzający", "streszczający", "oceniającego", "oceniający", "czytasz", "przetwarzasz",
 		"procesează", "citește", "rezumă", "analizează",
-		"обрабатывает", "читает", "анализирует", "обрабатывающий", "читающий", "суммирует"}},
+		"обрабатывает", "обрабатывающих", "обрабатывающие", "обрабатывающая", "читает", "анализирует", "обрабатывающий", "читающий", "суммирует"}},
 	{cForTo, []string{"til", "dla", "pro", "pentru", "для", "için", "untuk"}},
 	{cImp, []string{
 		// Danish, Norwegian
@@ -70,7 +70,8 @@ var intlWords = []struct {
 		"отправь", "отправьте", "перешли", "перешлите", "удали", "удалите", "напиши", "напишите",
 		"ответь", "ответьте", "добавь", "добавьте", "вставь", "вставьте", "оплати", "переведи",
 		"переведите", "одобри", "одобрите", "подтверди", "подтвердите", "сообщи", "сообщите",
-		"укажи", "укажите", "скажи", "скажите", "игнорируй", "забудь"}},
+		"укажи", "укажите", "скажи", "скажите", "игнорируй", "забудь", "отвечайте", "отвечай",
+		"советуйте", "отправляйте", "пишите", "сообщайте"}},
 	// second-person and polite forms of the languages of lexicon.go that
 	// it lacked, and its words of reading in more forms
 	{cImp, []string{
@@ -123,7 +124,7 @@ var (
 		"asistentul", "asistentului", "ассистент", "ассистента", "ассистенту"}
 	intlReaderNouns = []string{"systemu", "systému", "systém", "rendszer", "rendszernek", "sistem",
 		"sisteme", "sistemul", "sistemului", "järjestelmä", "järjestelmälle", "система", "системы",
-		"системе", "programmet", "værktøj", "verktøy", "työkalu", "eszköz", "araç", "alat",
+		"системе", "систем", "системам", "programmet", "værktøj", "verktøy", "työkalu", "eszköz", "araç", "alat",
 		"nástroj", "instrument", "инструмент"}
 )
 
