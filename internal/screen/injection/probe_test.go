@@ -95,15 +95,15 @@ func TestToolOutput(t *testing.T) {
 }
 
 // TestBlindProbes keeps the shipped detector from regressing on the probe
-// rounds written blind (4 to 19; docs/screening.md has their first
-// scorings): pooled over them, recall at 0.5 at least 58% (61.7% when
-// this was written; the detector of the session before, 51.7%), at most
-// 12% of the benign twins flagged (9.2%) and at most 6% quarantined (4.8%;
-// the twins of rounds 11 and 15 were written to be hard).
+// rounds written blind (4 to 20; docs/screening.md has their first
+// scorings): pooled over them, recall at 0.5 at least 58% (61.8% when
+// this was written; the detector of the session before, 51.8%), at most
+// 12% of the benign twins flagged (9.4%) and at most 6% quarantined (5.0%;
+// the twins of rounds 11, 15 and 20 were written to be hard).
 func TestBlindProbes(t *testing.T) {
 	d := Default()
 	var pos, caught, neg, flagged, quarantined int
-	for r := 4; r <= 19; r++ {
+	for r := 4; r <= 20; r++ {
 		for _, row := range readProbe(t, filepath.Join("testdata", "probes", "round"+strconv.Itoa(r)+".jsonl")) {
 			s := d.Score([]byte(row.Text), "text/plain").Score
 			if row.Label == 1 {
@@ -122,8 +122,8 @@ func TestBlindProbes(t *testing.T) {
 			}
 		}
 	}
-	if pos != 640 || neg != 640 {
-		t.Fatalf("%d injections and %d twins, want 640 each", pos, neg)
+	if pos != 680 || neg != 680 {
+		t.Fatalf("%d injections and %d twins, want 680 each", pos, neg)
 	}
 	if r := float64(caught) / float64(pos); r < 0.58 {
 		t.Errorf("recall at 0.5 = %.3f, want >= 0.58", r)
