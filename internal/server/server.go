@@ -141,7 +141,7 @@ func (s *Server) serve() error {
 	if err != nil {
 		return err
 	}
-	cp, err := audit.NewCheckpointer(s.hub.Store, s.hub.Signer, s.Config.Audit, s.Log.With("component", "audit"))
+	cp, err := audit.NewCheckpointer(s.hub.Store, s.hub.Signer, s.Config.Audit, s.Log) // the checkpointer labels its own messages
 	if err != nil {
 		return err
 	}
