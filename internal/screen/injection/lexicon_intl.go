@@ -23,34 +23,44 @@ var intlWords = []struct {
 		"tekoäly", "tekoälyavustaja", "tekoälylle", "avustaja", "avustajalle", "botti", "botille",
 		"asszisztens", "asszisztensnek", "asistan", "asistana", "asistanı", "asisten",
 		"asistenta", "asistentovi", "asystenta", "asystencie", "asistentul", "asistentului",
-		"ассистент", "ассистента", "ассистенту", "бот", "боту", "нейросеть"}},
+		"ассистент", "ассистента", "ассистенту", "бот", "боту", "нейросеть",
+		"assistenten", "l'assistant", "l'assistente"}},
 	{cMsg, []string{
 		"bemærkning", "merknad", "notat", "besked", "beskjed", "huomio", "huom", "huomautus", "viesti",
 		"megjegyzés", "figyelem", "üzenet", "uyarı", "mesaj", "catatan", "pesan", "perhatian",
-		"poznámka", "upozornění", "zpráva", "notatka", "notă", "atenție", "примечание", "заметка",
+		"poznámka", "upozornění", "zpráva", "notatka", "atenție", "примечание", "заметка",
 		"внимание", "сообщение"}},
-	{cInstr, []string{"talimat", "talimatları", "talimatlarını", "talimatlar", "инструкции", "инструкция", "instrukce", "instrukcja", "instrucțiune", "talimat", "ohje", "utasítás"}},
+	{cInstr, []string{"talimat", "talimatları", "talimatlarını", "talimatlar", "инструкции", "инструкция",
+		"instrukce", "instrukcja", "instrucțiune", "ohje", "utasítás"}},
 	{cReading, []string{
-		"sammenfatter", "opsummerer", "oppsummerer", "behandler", "læser", "gennemgår",
+		"sammenfatter", "opsummerer", "oppsummerer", "behandler", "læser", "gennemgår", "håndterer",
+		"sammenstiller", "sammanställer",
 		"käsittelee", "lukee", "tiivistää", "käsittelet", "luet",
 		"összefoglaló", "összefoglalja", "feldolgozó", "feldolgozza", "olvassa",
-		"okuyan", "özetleyen", "değerlendiren", "işleyen",
+		"okuyan", "özetleyen", "değerlendiren",
 		"membaca", "merangkum", "memproses", "meringkas",
-		"zpracováváte", "shrnujete", "čtete", "zpracovává",
+		"zpracováváte", "shrnujete", "čtete",
 		"przetwarzający", "streszczający", "oceniającego", "oceniający", "czytasz", "przetwarzasz",
+		"streszczaniu", "przetwarzaniu",
 		"procesează", "citește", "rezumă", "analizează",
-		"обрабатывает", "обрабатывающих", "обрабатывающие", "обрабатывающая", "читает", "анализирует", "обрабатывающий", "читающий", "суммирует"}},
+		"обрабатывает", "обрабатывающих", "обрабатывающие", "обрабатывающая", "читает", "анализирует",
+		"обрабатывающий", "читающий", "суммирует", "пересказе", "пересказывает",
+		// more forms in languages of lexicon.go
+		"résumez", "résument", "trie", "trient", "traites", "traitez", "lis", "lisez", "resumas", "procesas",
+		"resumir", "lees", "riassumi", "leggi", "elabori", "leia", "lê", "samenvatten", "zusammenfassen",
+		"verarbeiten", "verarbeitest"}},
 	{cForTo, []string{"til", "dla", "pro", "pentru", "для", "için", "untuk"}},
 	{cImp, []string{
-		// Danish, Norwegian
+		// Danish, Norwegian, Swedish
 		"godkend", "godkjenn", "slet", "slett", "tilføj", "videresend", "betal", "marker", "merk",
-		"accepter", "annuller", "oplys", "nævn", "opret", "giv",
+		"accepter", "annuller", "oplys", "nævn", "opret", "giv", "svar", "markera", "boka", "avboka",
+		"dela", "bekräfta",
 		// Finnish
 		"hyväksy", "lähetä", "poista", "kirjoita", "vastaa", "lisää", "maksa", "siirrä", "merkitse",
 		"peruuta", "välitä", "ilmoita", "kerro", "jätä", "jaa", "vaihda",
 		// Hungarian
 		"küldd", "küldje", "írd", "írja", "töröld", "törölje", "fizesd", "utald", "jelöld", "állítsa",
-		"állítsd", "indítsa", "indítsd", "hagyd", "hagyja", "válaszolj", "továbbítsd", "add", "adja",
+		"állítsd", "indítsa", "indítsd", "hagyd", "hagyja", "válaszolj", "továbbítsd", "adja",
 		// Turkish
 		"gönder", "onayla", "sil", "yaz", "yanıtla", "ekle", "öde", "aktar", "işaretle", "yükselt",
 		"atla", "bildir", "söyle", "değiştir",
@@ -62,7 +72,8 @@ var intlWords = []struct {
 		"přidej", "přidejte", "zaplať", "převeď", "převeďte", "označ", "označte", "neuváděj",
 		"přeložte", "nastav", "nastavte", "udělej",
 		// Polish
-		"wyślij", "przyznaj", "oznacz", "zgłoś", "przekaż", "ustaw", "wpisz", "usuń",
+		"wyślij", "przyznaj", "oznacz", "zgłoś", "przekaż", "ustaw", "wpisz", "odpowiadaj", "potwierdź",
+		"poleć", "przetłumacz", "udostępnij", "zarezerwuj", "anuluj", "zapłać",
 		// Romanian
 		"trimite", "trimiteți", "aprobă", "aprobați", "șterge", "ștergeți", "scrie", "scrieți",
 		"răspunde", "adaugă", "plătește", "transferă", "marchează", "setează", "deschide", "acordă", "spune",
@@ -71,48 +82,21 @@ var intlWords = []struct {
 		"ответь", "ответьте", "добавь", "добавьте", "вставь", "вставьте", "оплати", "переведи",
 		"переведите", "одобри", "одобрите", "подтверди", "подтвердите", "сообщи", "сообщите",
 		"укажи", "укажите", "скажи", "скажите", "игнорируй", "забудь", "отвечайте", "отвечай",
-		"советуйте", "отправляйте", "пишите", "сообщайте"}},
-	// second-person and polite forms of the languages of lexicon.go that
-	// it lacked, and its words of reading in more forms
-	{cImp, []string{
-		// German
-		"brich", "teile", "teilen", "halte", "lass", "lasse", "schick", "schicken", "nimm", "sag", "sagen",
-		"antworten", "bestätige", "bestätigen", "bewerte", "bewerten", "empfiehl", "empfehlen", "erwähne",
-		"erwähnen", "gib", "geben", "lösche", "sende", "senden", "leite", "leiten", "storniere", "stornieren",
-		"überweise", "überweisen", "füge", "fügen", "ändere", "ändern", "genehmigen", "akzeptieren",
+		"советуйте", "отправляйте", "пишите", "сообщайте",
+		// second-person and polite forms that lexicon.go lacks: German
+		"brich", "teilen", "halte", "lass", "lasse", "schick", "schicken", "nimm", "sagen", "antworten",
+		"bestätige", "bestätigen", "bewerte", "bewerten", "empfiehl", "empfehlen", "erwähnen", "geben",
+		"senden", "leiten", "stornieren", "überweisen", "fügen", "ändere", "ändern", "genehmigen", "akzeptieren",
 		// French
-		"accepte", "ajoute", "envoie", "annonce", "termine", "terminez", "réponds", "écris", "indique",
-		"supprime", "transfère", "mentionne", "recommande", "approuve", "valide", "confirme", "confirmez",
-		"annule", "réserve", "copie", "ouvre", "clique", "paie", "paye", "rembourse", "remboursez", "marque",
-		"partage", "partagez", "traduis", "résume", "dis", "affirme", "affirmez", "déclare",
-		// Spanish
-		"emita", "emite", "cierre", "cierra", "confirma", "confirme", "envíe", "reenvíe",
-		"escriba", "responde", "comparte", "comparta", "añade", "añada", "agregue", "indique", "elimina",
-		"afirma", "afirme", "declara", "recomiende", "mencione", "apruebe", "acepte", "reserve", "cancele",
-		// Italian
-		"prenota", "dichiara", "afferma", "segnala", "invia", "scrivi", "rispondi", "aggiungi", "cancella",
-		"approva", "conferma", "consiglia", "indica", "condividi", "elimina", "paga", "trasferisci",
-		// Portuguese
-		"responda", "recomende", "descreva", "informe", "envie", "escreva", "apague", "confirme", "aceite",
-		"diga", "mencione", "aprove", "pague", "transfira", "compartilhe", "reserve", "cancele",
-		// Dutch
-		"keur", "raad", "noem", "geef", "stuur", "schrijf", "verwijder", "bevestig", "beantwoord",
-		"deel", "voeg", "vermeld", "boek", "annuleer", "betaal", "accepteer",
-		// Swedish, Danish, Norwegian
-		"skicka", "skriv", "svara", "godkänn", "markera", "radera", "lägg", "nämn", "boka",
-		"avboka", "betala", "dela", "bekräfta", "godkend", "send", "svar", "skriv", "nævn",
-		// Polish
-		"wyślij", "napisz", "odpowiadaj", "odpowiedz", "dodaj", "usuń", "zatwierdź", "potwierdź", "poleć",
-		"pomiń", "przetłumacz", "udostępnij", "zarezerwuj", "anuluj", "zapłać", "przelej", "oznacz"}},
-	{cReading, []string{
-		"résumez", "résument", "trie", "trient", "traites", "traitez", "lis", "lisez",
-		"håndterer", "sammenstiller", "sammanställer", "resumas", "resuma",
-		"procesas", "procesa", "lees", "lee", "riassumi", "leggi", "elabori", "resumir", "processa",
-		"leia", "lê", "samenvat", "samenvatten", "verwerkt", "leest", "zusammenfassen", "zusammenfasst",
-		"auswertet", "verarbeiten", "verarbeitest", "liest", "streszczasz", "przetwarzasz", "czytasz",
-		"streszczaniu", "przetwarzaniu", "пересказе", "пересказывает"}},
-	{cAI | cAIv, []string{"assistenten", "assistente", "asistenta", "asistente", "l'assistant", "l'assistente"}},
-	{cOverride, []string{"abaikan", "ignorer", "ignorér", "игнорируй", "забудь", "unohda", "felejtsd"}},
+		"accepte", "annonce", "termine", "terminez", "mentionne", "recommande", "approuve", "valide",
+		"confirme", "confirmez", "annule", "réserve", "ouvre", "clique", "paie", "paye", "rembourse",
+		"remboursez", "partage", "partagez", "affirme", "affirmez", "déclare",
+		// Spanish, Italian, Portuguese, Dutch
+		"emita", "emite", "cierre", "cierra", "confirma", "reenvíe", "comparte", "comparta", "añada",
+		"agregue", "afirma", "afirme", "declara", "recomiende", "acepte", "cancele",
+		"dichiara", "segnala", "conferma", "condividi", "descreva", "compartilhe",
+		"raad", "noem", "geef", "bevestig", "deel", "annuleer"}},
+	{cOverride, []string{"abaikan", "ignorer", "игнорируй", "забудь", "unohda", "felejtsd"}},
 }
 
 // intlPersonAI are the words above that also name people (an assistant
