@@ -166,6 +166,7 @@ func (d *Detector) scoreText(sc *scratch, s []byte, start, end int, top bool) (f
 	sc.toks = tokenize(sc.toks[:0], ns, &sc.wc, &sc.gate)
 	sc.hits = heuristics(sc.hits[:0], sc.toks, ns, &sc.gate)
 	sc.hits = cjkOrdersIn(sc.hits, ns)
+	sc.hits = cjkDirectIn(sc.hits, ns)
 	for _, h := range sc.hits {
 		a, b := mapSpan(h.start, h.end)
 		wt := h.weight
