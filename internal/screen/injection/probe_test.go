@@ -101,27 +101,11 @@ func TestToolOutput(t *testing.T) {
 // 12% of the benign twins flagged (9.4%) and at most 6% quarantined (5.0%;
 // the twins of rounds 11, 15 and 20 were written to be hard).
 func TestBlindProbes(t *testing.T) {
-	d := Default()
-	var pos, caught, neg, flagged, quarantined int
+	var names []string
 	for r := 4; r <= 20; r++ {
-		for _, row := range readProbe(t, filepath.Join("testdata", "probes", "round"+strconv.Itoa(r)+".jsonl")) {
-			s := d.Score([]byte(row.Text), "text/plain").Score
-			if row.Label == 1 {
-				pos++
-				if s >= 0.5 {
-					caught++
-				}
-				continue
-			}
-			neg++
-			if s >= 0.5 {
-				flagged++
-			}
-			if s >= 0.8 {
-				quarantined++
-			}
-		}
+		names = append(names, "round"+strconv.Itoa(r)+".jsonl")
 	}
+	pos, caught, neg, flagged, quarantined := scoreProbes(t, names...)
 	if pos != 680 || neg != 680 {
 		t.Fatalf("%d injections and %d twins, want 680 each", pos, neg)
 	}
@@ -144,24 +128,7 @@ func TestBlindProbes(t *testing.T) {
 // for other languages won; the share of ordinary requests flagged is
 // the known weak spot (docs/screening.md).
 func TestBlindDirect(t *testing.T) {
-	d := Default()
-	var pos, caught, neg, flagged int
-	for _, name := range []string{"direct21.jsonl", "direct22.jsonl"} {
-		for _, row := range readProbe(t, filepath.Join("testdata", "probes", name)) {
-			s := d.Score([]byte(row.Text), "text/plain").Score
-			if row.Label == 1 {
-				pos++
-				if s >= 0.5 {
-					caught++
-				}
-				continue
-			}
-			neg++
-			if s >= 0.5 {
-				flagged++
-			}
-		}
-	}
+	pos, caught, neg, flagged, _ := scoreProbes(t, "direct21.jsonl", "direct22.jsonl")
 	if pos != 100 || neg != 100 {
 		t.Fatalf("%d attacks and %d benign messages, want 100 each", pos, neg)
 	}
@@ -171,4 +138,33 @@ func TestBlindDirect(t *testing.T) {
 	if fpr := float64(flagged) / float64(neg); fpr > 0.24 {
 		t.Errorf("benign messages flagged at 0.5 = %.2f (%d of %d), want <= 0.24", fpr, flagged, neg)
 	}
+}
+
+// scoreProbes scores the probe files of testdata/probes with the shipped
+// detector and counts attacks, attacks caught at 0.5, benign texts, and
+// benign texts flagged at 0.5 and quarantined at 0.8.
+func scoreProbes(t *testing.T, names ...string) (pos, caught, neg, flagged, quarantined int) {
+	t.Helper()
+	d := Default()
+	for _, name := range names {
+		for _, row := range readProbe(t, filepath.Join("testdata", "probes", name)) {
+			s := d.Score([]byte(row.Text), "text/plain").Score
+			switch {
+			case row.Label == 1:
+				pos++
+				if s >= 0.5 {
+					caught++
+				}
+			default:
+				neg++
+				if s >= 0.5 {
+					flagged++
+				}
+				if s >= 0.8 {
+					quarantined++
+				}
+			}
+		}
+	}
+	return pos, caught, neg, flagged, quarantined
 }
