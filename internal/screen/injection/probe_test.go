@@ -95,19 +95,21 @@ func TestToolOutput(t *testing.T) {
 }
 
 // TestBlindProbes keeps the shipped detector from regressing on the probe
-// rounds written blind (4 to 20; docs/screening.md has their first
-// scorings): pooled over them, recall at 0.5 at least 58% (61.8% when
-// this was written; the detector of the session before, 51.8%), at most
-// 12% of the benign twins flagged (9.4%) and at most 6% quarantined (5.0%;
-// the twins of rounds 11, 15 and 20 were written to be hard).
+// rounds written blind (4 to 20 and 24; docs/screening.md has their first
+// scorings): pooled over them, recall at 0.5 at least 58% (63.6% when
+// round 24 was added; 62.8% for the detector of that session's start),
+// at most 12% of the benign twins flagged (9.2%; 10.6%) and at most 6%
+// quarantined (3.6%; 5.1%; the twins of rounds 11, 15, 20 and 24 were
+// written to be hard).
 func TestBlindProbes(t *testing.T) {
 	var names []string
 	for r := 4; r <= 20; r++ {
 		names = append(names, "round"+strconv.Itoa(r)+".jsonl")
 	}
+	names = append(names, "round24.jsonl") // 21-23 are direct messages, not pairs (TestBlindDirect)
 	pos, caught, neg, flagged, quarantined := scoreProbes(t, names...)
-	if pos != 680 || neg != 680 {
-		t.Fatalf("%d injections and %d twins, want 680 each", pos, neg)
+	if pos != 720 || neg != 720 {
+		t.Fatalf("%d injections and %d twins, want 720 each", pos, neg)
 	}
 	if r := float64(caught) / float64(pos); r < 0.58 {
 		t.Errorf("recall at 0.5 = %.3f, want >= 0.58", r)
