@@ -31,7 +31,7 @@ const cjkReach = 60
 
 var (
 	cjkReaders = folded("ai", "bot", "アシスタント", "システム", "ボット", "エージェント", "ツール",
-		"助手", "系统", "机器人", "智能体", "工具", "비서", "도우미", "어시스턴트", "시스템", "봇", "챗봇", "에이전트")
+		"助手", "系统", "机器人", "智能体", "工具", "비서", "도우미", "어시스턴트", "시스템", "봇", "챗봇", "에이전트", "리뷰어")
 	// cjkAddressed follow a noun that is addressed
 	cjkAddressed = folded("へ:", "へ、", "へ,", "へ）", "へ)", "へ】", "】", ":", "注意:", "에게", "께")
 	// cjkHeaders are the addresses of a header whose order may follow in

@@ -55,7 +55,7 @@ var intlWords = []struct {
 		"résumez", "résument", "trie", "trient", "traites", "traitez", "lis", "lisez", "resumas", "procesas",
 		"resumir", "lees", "riassumi", "leggi", "elabori", "leia", "lê", "samenvatten", "zusammenfassen",
 		"verarbeiten", "verarbeitest"}},
-	{cForTo, []string{"til", "dla", "pro", "pentru", "для", "için", "untuk"}},
+	{cForTo, []string{"til", "dla", "pro", "pentru", "для", "için", "untuk", "para", "pour", "per", "för", "voor"}},
 	{cImp, []string{
 		// Danish, Norwegian, Swedish
 		"godkend", "godkjenn", "slet", "slett", "tilføj", "videresend", "betal", "marker", "merk",
@@ -169,6 +169,7 @@ var intlWords = []struct {
 		"οδηγίες", "κανόνες"}},
 	{cReveal, []string{"tampilkan", "tunjukkan", "ukaž", "vypiš", "दिखाओ", "बताओ", "δείξε"}},
 	{cSecret, []string{"κλειδιά", "kunci", "klíče"}},
+	{cAIv, []string{"ии", "ші"}}, // "Примечание для ИИ-ассистента:" (blind round 24)
 	{cOverride, []string{"abaikan", "ignorer", "игнорируй", "забудь", "unohda", "felejtsd",
 		// Italian, Portuguese, Spanish, Dutch, Scandinavian, Polish: "Dimentica tutte le
 		// istruzioni precedenti" scored 0.14
