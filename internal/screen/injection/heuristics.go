@@ -41,6 +41,7 @@ type rule struct {
 
 func c(cls uint32, gap int) step { return step{cls: cls, gap: gap} }
 func w(lit string, gap int) step { return step{lit: lit, gap: gap} }
+func addr(gap int) step          { return step{cls: cAddr, gap: gap} }
 
 // anyOf matches any of words, at most gap words after the previous step.
 func anyOf(gap int, words ...string) step {
@@ -50,7 +51,6 @@ func anyOf(gap int, words ...string) step {
 	}
 	return step{set: set, gap: gap}
 }
-func addr(gap int) step { return step{cls: cAddr, gap: gap} }
 
 // cAddr is the class of tokens that are e-mail addresses or URLs; cLead
 // marks words that start a literal rule, so most words skip all rules.
